@@ -1,0 +1,91 @@
+"""Backpropagation written by hand, in the deck's notation; no autograd.
+
+Forward, for each layer l = 1..L (out_0 = the inputs i):
+    net_l = out_{l-1} W_lᵀ + b_l                      net_h1 = w1·i1 + w2·i2 + b1
+    out_l = σ(net_l)                                  out_h1 = σ(net_h1)
+Error, over a batch of B rows:
+    E = 1/B Σ_b 1/2 Σ_k (target_k − out_Lk)²
+Backward, the chain rule ∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w:
+    ∂E/∂out_L   = −(target − out_L) / B               = 0.74136 for o1 (B = 1)
+    ∂out/∂net   = out (1 − out)                       σ' = σ(1 − σ)
+    delta_l     = ∂E/∂net_l = ∂E/∂out_l · ∂out_l/∂net_l
+    ∂E/∂W_l     = delta_lᵀ out_{l-1}                  ∂net_o1/∂w5 = out_h1
+    ∂E/∂b_l     = Σ_units delta_l (shared bias: every unit uses it, so its deltas add up)
+    ∂E/∂out_{l-1} = delta_l W_l                       ∂net_o1/∂out_h1 = w5
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .loss import half_sse_terms
+
+
+@dataclass
+class LayerTrace:
+    """One layer's quantities; every tensor is (B, n_l), deltas already carry the 1/B."""
+    net: torch.Tensor        # net_l = out_{l-1} W_lᵀ + b_l
+    out: torch.Tensor        # out_l = σ(net_l)
+    dE_dout: torch.Tensor    # ∂E/∂out_l
+    dout_dnet: torch.Tensor  # ∂out_l/∂net_l = out_l (1 − out_l)
+    delta: torch.Tensor      # ∂E/∂net_l = ∂E/∂out_l · ∂out_l/∂net_l
+
+
+@dataclass
+class Trace:
+    """One forward and backward pass: the layers, the error and the gradients."""
+    inputs: torch.Tensor        # (B, n_0), out_0
+    targets: torch.Tensor       # (B, n_L)
+    layers: list[LayerTrace]    # layer 1..L (empty when keep=False)
+    outputs: torch.Tensor       # (B, n_L), out_L
+    loss_terms: torch.Tensor    # (n_L,), E_o1, E_o2, ... (batch mean)
+    loss: torch.Tensor          # (), E_total = Σ loss_terms
+    grads: dict[str, torch.Tensor]  # keyed and shaped like model.named_parameters()
+
+
+@torch.no_grad()
+def backprop(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, keep: bool = True) -> Trace:
+    """Forward and backward pass of a BackpropNet by the delta rule, in matrix form.
+
+    keep=False leaves Trace.layers empty and frees each layer's temporaries as soon as the
+    pass is done with them: the same arithmetic, with autograd's memory footprint."""
+    layers = list(model.layers)
+    B = inputs.shape[0]
+
+    # Forward: out_0 = inputs, then net_l and out_l layer by layer.
+    nets, outs = [], [inputs]
+    for layer in layers:
+        net = torch.addmm(layer.bias, outs[-1], layer.weight.T)  # out_{l-1} Wᵀ + b   (B, n_l)
+        outs.append(torch.sigmoid(net))                          # σ(net_l)           (B, n_l)
+        nets.append(net if keep else None)
+    out_L = outs[-1]
+
+    loss_terms = half_sse_terms(out_L, targets)  # (E_o1, E_o2, ...)                  (n_L,)
+
+    # Backward, from the output layer down.
+    dE_dout = (out_L - targets) / B  # ∂E/∂out_L = −(target − out), mean over the batch (B, n_L)
+    traces: list[LayerTrace] = []
+    grads: dict[str, torch.Tensor] = {}
+    for l in reversed(range(len(layers))):
+        out, out_prev, W, b = outs[l + 1], outs[l], layers[l].weight, layers[l].bias
+        dout_dnet = torch.addcmul(out, out, out, value=-1)  # σ' = σ(1 − σ) = out − out²  (B, n_l)
+        delta = dE_dout * dout_dnet                          # ∂E/∂net_l                   (B, n_l)
+        if keep:
+            traces.insert(0, LayerTrace(nets[l], out, dE_dout, dout_dnet, delta))
+        del dout_dnet, dE_dout
+        grads[f"layers.{l}.weight"] = delta.T @ out_prev  # ∂net_l/∂W_l = out_{l-1}   (n_l, n_{l-1})
+        grads[f"layers.{l}.bias"] = delta.sum() if b.dim() == 0 else delta.sum(0)  # ∂net/∂b = 1
+        if l > 0:
+            dE_dout = delta @ W  # ∂net_l/∂out_{l-1} = W_l                            (B, n_{l-1})
+        del delta
+        outs[l + 1] = None  # out_l is no longer needed below layer l
+
+    names = [name for name, _ in model.named_parameters()]
+    return Trace(inputs, targets, traces, out_L, loss_terms, loss_terms.sum(), {n: grads[n] for n in names})
+
+
+def manual_gradients(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> dict[str, torch.Tensor]:
+    """∂E/∂θ for every parameter θ of the model, by the hand-written chain rule (E = half_sse)."""
+    return backprop(model, inputs, targets, keep=False).grads

@@ -1,0 +1,124 @@
+"""The network of the deck: sigmoid layers whose bias is one scalar shared by every unit."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+
+class SharedBiasLinear(nn.Linear):
+    """net = x Wᵀ + b with weight W of shape (out, in) and ONE scalar bias b (shape ())
+    shared by every unit, as b1 and b2 are on the slides: net_h1 = w1·i1 + w2·i2 + b1."""
+
+    def __init__(self, in_features: int, out_features: int, device=None, dtype=None):
+        super().__init__(in_features, out_features, bias=False, device=device, dtype=dtype)
+        self.bias = nn.Parameter(torch.empty((), device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()  # weight ~ U(-1/√in, 1/√in), as nn.Linear
+        if isinstance(self.bias, nn.Parameter):  # nn.Linear.__init__ calls us before bias exists
+            bound = 1 / math.sqrt(self.in_features)
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias=shared"
+
+
+# The deck's fixed initial weights, in nn.Linear's (out, in) layout.
+SEED_WEIGHTS = {
+    "layers.0.weight": [[0.15, 0.20], [0.25, 0.30]],  # [[w1, w2], [w3, w4]]
+    "layers.0.bias": 0.35,                             # b1
+    "layers.1.weight": [[0.40, 0.45], [0.50, 0.55]],  # [[w5, w6], [w7, w8]]
+    "layers.1.bias": 0.60,                             # b2
+}
+SEED_SIZES = (2, 2, 2)
+
+
+class BackpropNet(nn.Module):
+    """A sigmoid MLP: out_0 = x, then for each layer l: net_l = out_{l-1} W_lᵀ + b_l,
+    out_l = σ(net_l). The output layer is a sigmoid too, as in the deck.
+
+    BackpropNet() is the deck's 2-2-2 network in float64 with w1..w8, b1, b2 as printed.
+    Other sizes (or init="random") get nn.Linear's uniform init from a seeded generator.
+    With shared_bias=False each unit has its own bias; at the seed's sizes they start at
+    b1, b2 broadcast, so the network computes the same function as the deck's.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int] = SEED_SIZES,
+        shared_bias: bool = True,
+        *,
+        init: str | None = None,  # "seed" | "random"; None: "seed" for sizes (2, 2, 2)
+        seed: int = 0,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str | None = None,
+    ):
+        super().__init__()
+        sizes = tuple(int(n) for n in sizes)
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must be at least two positive widths, got {sizes}")
+        init = init or ("seed" if sizes == SEED_SIZES else "random")
+        if init not in ("seed", "random"):
+            raise ValueError(f"init must be 'seed' or 'random', got {init!r}")
+        if init == "seed" and sizes != SEED_SIZES:
+            raise ValueError(f"the seed's weights are for sizes {SEED_SIZES}, got {sizes}")
+        self.sizes = sizes
+        self.shared_bias = shared_bias
+        Layer = SharedBiasLinear if shared_bias else nn.Linear
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.layers = nn.ModuleList(
+                Layer(n_in, n_out, device=device, dtype=dtype)
+                for n_in, n_out in zip(sizes[:-1], sizes[1:])
+            )
+        if init == "seed":
+            self.load_values(SEED_WEIGHTS)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = x  # (B, sizes[0])
+        for layer in self.layers:
+            out = torch.sigmoid(layer(out))  # (B, n_l)
+        return out  # (B, sizes[-1])
+
+    @torch.no_grad()
+    def load_values(self, values: dict) -> None:
+        """Set parameters from {name: number or nested list}; a scalar fills a per-unit bias.
+        Raises ValueError naming the first missing, unknown or misshapen entry."""
+        params = dict(self.named_parameters())
+        missing = sorted(set(params) - set(values))
+        unknown = sorted(set(values) - set(params))
+        if missing or unknown:
+            raise ValueError(f"parameter names do not match the network: missing {missing}, unknown {unknown}")
+        for name, p in params.items():
+            try:
+                v = torch.as_tensor(values[name], dtype=p.dtype, device=p.device)
+            except (TypeError, ValueError, RuntimeError) as e:
+                raise ValueError(f"{name}: not a numeric array ({e})") from None
+            if v.shape != p.shape and not (v.dim() == 0 and not self.shared_bias and name.endswith("bias")):
+                raise ValueError(f"{name}: expected shape {list(p.shape)}, got {list(v.shape)}")
+            if not torch.isfinite(v).all():
+                raise ValueError(f"{name}: values must be finite")
+            p.copy_(v.expand_as(p))
+
+    def scalar_names(self) -> list[str]:
+        """One name per scalar parameter, in named_parameters() order, element by element.
+
+        The seed's shape uses the slides' names w1..w8, b1, b2 (b1, b2 also for per-unit
+        biases: "b1[2]"). Other shapes: "L{l}.w{j}_{k}" for the weight from input k to unit j
+        of layer l, "L{l}.b" for a shared bias, "L{l}.b{j}" for a per-unit one (all 1-based)."""
+        names: list[str] = []
+        slide = self.sizes == SEED_SIZES
+        for l, layer in enumerate(self.layers, start=1):
+            n_out, n_in = layer.weight.shape
+            if slide:
+                first = 1 + 4 * (l - 1)
+                names += [f"w{first + j * n_in + k}" for j in range(n_out) for k in range(n_in)]
+                names += [f"b{l}"] if self.shared_bias else [f"b{l}[{j + 1}]" for j in range(n_out)]
+            else:
+                names += [f"L{l}.w{j + 1}_{k + 1}" for j in range(n_out) for k in range(n_in)]
+                names += [f"L{l}.b"] if self.shared_bias else [f"L{l}.b{j + 1}" for j in range(n_out)]
+        return names
