@@ -1,0 +1,196 @@
+"""The hand-written chain rule against three independent oracles, in float64:
+autograd, central finite differences (and torch.autograd.gradcheck), and a literal
+transcription of the deck's scalar code."""
+import math
+
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tolerances import DTYPE, EXACT_ISH, FD_EPS, FINITE_DIFF
+
+from torch_bp import (SEED_INPUTS, SEED_LR, SEED_TARGETS, BackpropNet, backprop, half_sse,
+                      manual_gradients)
+from torch_bp.sgd import manual_sgd
+
+
+def autograd_gradients(model, inputs, targets):
+    model.zero_grad(set_to_none=True)
+    half_sse(model(inputs), targets).backward()
+    return {n: p.grad.clone() for n, p in model.named_parameters()}
+
+
+def assert_same_gradients(actual, expected, tol, what):
+    assert list(actual) == list(expected), f"{what}: keys {list(actual)} != {list(expected)}"
+    for name in expected:
+        torch.testing.assert_close(actual[name], expected[name], **tol,
+                                   msg=lambda m, name=name: f"{what}, ∂E/∂{name}: {m}")
+
+
+def central_differences(model, inputs, targets, eps=FD_EPS):
+    """∂E/∂θ ≈ (E(θ + ε) − E(θ − ε)) / 2ε, one scalar parameter at a time."""
+    grads = {}
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            g = torch.empty_like(p)
+            flat, gflat = p.view(-1), g.view(-1)
+            for k in range(flat.numel()):
+                x0 = flat[k].item()
+                flat[k] = x0 + eps
+                e_plus = half_sse(model(inputs), targets).item()
+                flat[k] = x0 - eps
+                e_minus = half_sse(model(inputs), targets).item()
+                flat[k] = x0
+                gflat[k] = (e_plus - e_minus) / (2 * eps)
+            grads[name] = g
+    return grads
+
+
+# Random networks: 1 to 4 layers, widths 1 to 6, batch 1 to 8, shared or per-unit biases,
+# weights and data drawn by a seeded generator (hypothesis draws the seed).
+@st.composite
+def networks_and_data(draw):
+    sizes = draw(st.lists(st.integers(1, 6), min_size=2, max_size=5))
+    shared = draw(st.booleans())
+    batch = draw(st.integers(1, 8))
+    seed = draw(st.integers(0, 2**31 - 1))
+    scale = draw(st.sampled_from([0.5, 1.0, 3.0]))  # 3.0 reaches sigmoid's flat tails
+    g = torch.Generator().manual_seed(seed)
+    model = BackpropNet(sizes, shared_bias=shared, seed=seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(scale * torch.randn(p.shape, generator=g, dtype=DTYPE))
+    inputs = torch.randn(batch, sizes[0], generator=g, dtype=DTYPE)
+    targets = torch.rand(batch, sizes[-1], generator=g, dtype=DTYPE)
+    return model, inputs, targets
+
+
+def test_seed_manual_equals_autograd():
+    model = BackpropNet()
+    assert_same_gradients(manual_gradients(model, SEED_INPUTS, SEED_TARGETS),
+                          autograd_gradients(model, SEED_INPUTS, SEED_TARGETS), EXACT_ISH, "seed")
+
+
+@settings(max_examples=1000)  # thousands of networks in all, with the other properties
+@given(networks_and_data())
+def test_random_networks_manual_equals_autograd(case):
+    model, inputs, targets = case
+    trace = backprop(model, inputs, targets)
+    torch.testing.assert_close(trace.loss, half_sse(model(inputs), targets).detach(), **EXACT_ISH,
+                               msg=lambda m: f"E_total: {m}")
+    for name, p in model.named_parameters():
+        assert trace.grads[name].shape == p.shape, name
+    assert_same_gradients(trace.grads, autograd_gradients(model, inputs, targets), EXACT_ISH,
+                          f"sizes {model.sizes}, shared {model.shared_bias}, batch {len(inputs)}")
+
+
+@given(networks_and_data())
+def test_random_networks_equal_finite_differences(case):
+    model, inputs, targets = case
+    numeric = central_differences(model, inputs, targets)
+    assert_same_gradients(manual_gradients(model, inputs, targets), numeric, FINITE_DIFF, "manual vs FD")
+    assert_same_gradients(autograd_gradients(model, inputs, targets), numeric, FINITE_DIFF, "autograd vs FD")
+
+
+class ManualBackprop(torch.autograd.Function):
+    """E(θ) whose backward is the hand-written chain rule, so gradcheck judges manual_gradients."""
+
+    @staticmethod
+    def forward(ctx, model, inputs, targets, *params):
+        ctx.grads = manual_gradients(model, inputs, targets)
+        return half_sse(model(inputs), targets)
+
+    @staticmethod
+    def backward(ctx, grad_E):
+        return (None, None, None, *(grad_E * g for g in ctx.grads.values()))
+
+
+def test_gradcheck_autograd_and_manual():
+    for sizes, shared in [((2, 2, 2), True), ((3, 5, 4, 2), True), ((4, 3, 1), False)]:
+        model = BackpropNet(sizes, shared_bias=shared, init="random", seed=1)
+        g = torch.Generator().manual_seed(2)
+        inputs = torch.randn(5, sizes[0], generator=g, dtype=DTYPE)
+        targets = torch.rand(5, sizes[-1], generator=g, dtype=DTYPE)
+        names = [n for n, _ in model.named_parameters()]
+        params = [p.detach().clone().requires_grad_() for p in model.parameters()]
+
+        def loss_autograd(*ps):
+            return half_sse(torch.func.functional_call(model, dict(zip(names, ps)), (inputs,)), targets)
+
+        def loss_manual(*ps):
+            with torch.no_grad():
+                for p, q in zip(model.parameters(), ps):
+                    p.copy_(q)
+            return ManualBackprop.apply(model, inputs, targets, *ps)
+
+        assert torch.autograd.gradcheck(loss_autograd, params, eps=FD_EPS, **FINITE_DIFF)
+        assert torch.autograd.gradcheck(loss_manual, params, eps=FD_EPS, **FINITE_DIFF)
+
+
+def deck_code(w, b1, b2, i1, i2, targeto1, targeto2):
+    """The MATLAB loop body of the deck's "Code" slide, line by line, completed for w2..w4
+    (its "... ..."), b1 and b2 by the same pattern. Plain Python floats; no torch."""
+    w1, w2, w3, w4, w5, w6, w7, w8 = w
+    sigma = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    outh1 = sigma(w1 * i1 + w2 * i2 + b1)
+    outh2 = sigma(w3 * i1 + w4 * i2 + b1)
+    neto1 = w5 * outh1 + w6 * outh2 + b2
+    neto2 = w7 * outh1 + w8 * outh2 + b2
+    outo1 = sigma(neto1)
+    outo2 = sigma(neto2)
+    E1 = 0.5 * (targeto1 - outo1) ** 2
+    E2 = 0.5 * (targeto2 - outo2) ** 2
+    E = E1 + E2
+    Ew5 = (outo1 - targeto1) * outo1 * (1 - outo1) * outh1
+    Ew6 = (outo1 - targeto1) * outo1 * (1 - outo1) * outh2
+    Ew7 = (outo2 - targeto2) * outo2 * (1 - outo2) * outh1
+    Ew8 = (outo2 - targeto2) * outo2 * (1 - outo2) * outh2
+    Etotalh1 = (outo1 - targeto1) * outo1 * (1 - outo1) * w5 + (outo2 - targeto2) * outo2 * (1 - outo2) * w7
+    Ew1 = Etotalh1 * outh1 * (1 - outh1) * i1
+    Ew2 = Etotalh1 * outh1 * (1 - outh1) * i2
+    # completed: the deck elides these ("... ...")
+    Etotalh2 = (outo1 - targeto1) * outo1 * (1 - outo1) * w6 + (outo2 - targeto2) * outo2 * (1 - outo2) * w8
+    Ew3 = Etotalh2 * outh2 * (1 - outh2) * i1
+    Ew4 = Etotalh2 * outh2 * (1 - outh2) * i2
+    Eb2 = (outo1 - targeto1) * outo1 * (1 - outo1) + (outo2 - targeto2) * outo2 * (1 - outo2)
+    Eb1 = Etotalh1 * outh1 * (1 - outh1) + Etotalh2 * outh2 * (1 - outh2)
+    return E, (E1, E2), [Ew1, Ew2, Ew3, Ew4, Ew5, Ew6, Ew7, Ew8], Eb1, Eb2
+
+
+def as_deck_gradients(Ew, Eb1, Eb2):
+    return {"layers.0.weight": torch.tensor(Ew[:4], dtype=DTYPE).view(2, 2),
+            "layers.0.bias": torch.tensor(Eb1, dtype=DTYPE),
+            "layers.1.weight": torch.tensor(Ew[4:], dtype=DTYPE).view(2, 2),
+            "layers.1.bias": torch.tensor(Eb2, dtype=DTYPE)}
+
+
+def deck_args(model, inputs, targets):
+    p = {n: t.detach() for n, t in model.named_parameters()}
+    w = p["layers.0.weight"].flatten().tolist() + p["layers.1.weight"].flatten().tolist()
+    return (w, p["layers.0.bias"].item(), p["layers.1.bias"].item(), *inputs[0].tolist(), *targets[0].tolist())
+
+
+def test_deck_code_oracle_on_seed():
+    model = BackpropNet()
+    E, (E1, E2), Ew, Eb1, Eb2 = deck_code(*deck_args(model, SEED_INPUTS, SEED_TARGETS))
+    trace = backprop(model, SEED_INPUTS, SEED_TARGETS)
+    torch.testing.assert_close(trace.loss_terms, torch.tensor([E1, E2], dtype=DTYPE), **EXACT_ISH)
+    torch.testing.assert_close(trace.loss, torch.tensor(E, dtype=DTYPE), **EXACT_ISH)
+    deck = as_deck_gradients(Ew, Eb1, Eb2)
+    assert_same_gradients(trace.grads, deck, EXACT_ISH, "manual vs deck code")
+    assert_same_gradients(autograd_gradients(model, SEED_INPUTS, SEED_TARGETS), deck, EXACT_ISH,
+                          "autograd vs deck code")
+
+
+def test_deck_code_oracle_over_training():
+    """4000 rounds of the deck's loop (its `for x=1:4000`) against manual_sgd, biases fixed."""
+    model = BackpropNet()
+    args = list(deck_args(model, SEED_INPUTS, SEED_TARGETS))
+    rounds = manual_sgd(model, [(SEED_INPUTS, SEED_TARGETS)] * 4000, SEED_LR)
+    for r, trace in enumerate(rounds, start=1):
+        E, _, Ew, _, _ = deck_code(*args)
+        if r in (1, 2, 300, 1000, 4000):
+            torch.testing.assert_close(trace.loss.item(), E, **EXACT_ISH, msg=lambda m: f"round {r}: {m}")
+            w = [p.detach() for n, p in model.named_parameters() if n.endswith("weight")]
+            torch.testing.assert_close(torch.cat([t.flatten() for t in w]),
+                                       torch.tensor(args[0], dtype=DTYPE), **EXACT_ISH)
+        args[0] = [wk - SEED_LR * gk for wk, gk in zip(args[0], Ew)]  # nw5 = w5 - eta * Ew5, ...
