@@ -1,9 +1,12 @@
-"""Plain SGD, θ ← θ − η ∂E/∂θ, one round per batch, with either backend.
+"""Plain SGD, θ ← θ − η ∂E/∂θ, with either backend, in two phases per round:
 
-Both loops yield round r's Trace *before* its update, so the caller sees the parameters and
-the error of round r (round 1 is the untrained network, as in the deck's error table); the
-update happens when the caller asks for the next round. Biases stay fixed unless train_bias,
-but their gradients are computed (and reported) either way.
+    trace = sgd.forward_backward(inputs, targets)  # round r's error and gradients
+    ...                                             # read the parameters of round r here
+    sgd.step(trace)                                 # the r-th update
+
+so a caller sees round r's parameters before its update (round 1 is the untrained network,
+as in the deck's error table). Biases stay fixed unless train_bias, but their gradients are
+computed and reported either way.
 """
 from __future__ import annotations
 
@@ -15,41 +18,79 @@ from torch import nn
 from .chain_rule import Trace, backprop
 from .loss import half_sse_terms
 
-Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
-
 
 def trained_names(model: nn.Module, train_bias: bool) -> list[str]:
     """The parameters SGD updates: every weight, and the biases only with train_bias."""
     return [n for n, _ in model.named_parameters() if train_bias or not n.endswith("bias")]
 
 
-def manual_sgd(model: nn.Module, batches: Batches, lr: float, train_bias: bool = False) -> Iterator[Trace]:
+class ManualSGD:
     """SGD on the hand-written chain rule: backprop(), then θ ← θ − η ∂E/∂θ in place."""
-    names = trained_names(model, train_bias)
-    params = dict(model.named_parameters())
-    trained = [params[n] for n in names]
-    for inputs, targets in batches:
-        trace = backprop(model, inputs, targets, keep=False)
-        yield trace
-        with torch.no_grad():
-            torch._foreach_add_(trained, [trace.grads[n] for n in names], alpha=-lr)
+
+    def __init__(self, model: nn.Module, lr: float, train_bias: bool = False):
+        self.model, self.lr = model, lr
+        self.names = trained_names(model, train_bias)
+        params = dict(model.named_parameters())
+        self.params = [params[n] for n in self.names]
+
+    def forward_backward(self, inputs: torch.Tensor, targets: torch.Tensor) -> Trace:
+        return backprop(self.model, inputs, targets, keep=False)
+
+    @torch.no_grad()
+    def step(self, trace: Trace) -> None:
+        torch._foreach_add_(self.params, [trace.grads[n] for n in self.names], alpha=-self.lr)
+
+    def state_dict(self) -> dict:
+        return {}  # plain SGD keeps no state
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
 
 
-def autograd_sgd(model: nn.Module, batches: Batches, lr: float, train_bias: bool = False,
-                 optimizer: torch.optim.SGD | None = None) -> Iterator[Trace]:
+class AutogradSGD:
     """SGD as PyTorch users write it: loss.backward() and torch.optim.SGD."""
-    params = dict(model.named_parameters())
-    if optimizer is None:
-        optimizer = torch.optim.SGD([params[n] for n in trained_names(model, train_bias)], lr=lr)
-    for inputs, targets in batches:
-        optimizer.zero_grad(set_to_none=False)
-        for p in params.values():  # the fixed biases' gradients are reported too
-            if p.grad is not None:
-                p.grad.zero_()
-        outputs = model(inputs)
+
+    def __init__(self, model: nn.Module, lr: float, train_bias: bool = False):
+        self.model = model
+        self.named = dict(model.named_parameters())
+        self.optimizer = torch.optim.SGD([self.named[n] for n in trained_names(model, train_bias)], lr=lr)
+
+    def forward_backward(self, inputs: torch.Tensor, targets: torch.Tensor) -> Trace:
+        for p in self.named.values():  # every gradient, the fixed biases' too, is reported
+            p.grad = None
+        outputs = self.model(inputs)
         loss_terms = half_sse_terms(outputs, targets)
         loss = loss_terms.sum()
         loss.backward()
-        yield Trace(inputs, targets, [], outputs.detach(), loss_terms.detach(), loss.detach(),
-                    {n: p.grad for n, p in params.items()})
-        optimizer.step()
+        return Trace(inputs, targets, [], outputs.detach(), loss_terms.detach(), loss.detach(),
+                     {n: p.grad for n, p in self.named.items()})
+
+    def step(self, trace: Trace) -> None:
+        self.optimizer.step()
+
+    def state_dict(self) -> dict:
+        return self.optimizer.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.optimizer.load_state_dict(state)
+
+
+BACKENDS = {"manual": ManualSGD, "autograd": AutogradSGD}
+
+
+def sgd_rounds(model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]], lr: float,
+               train_bias: bool = False, backend: str = "manual") -> Iterator[Trace]:
+    """One Trace per batch, each seen before its update; the update runs on the next request."""
+    sgd = BACKENDS[backend](model, lr, train_bias)
+    for inputs, targets in batches:
+        trace = sgd.forward_backward(inputs, targets)
+        yield trace
+        sgd.step(trace)
+
+
+def manual_sgd(model, batches, lr, train_bias=False) -> Iterator[Trace]:
+    return sgd_rounds(model, batches, lr, train_bias, "manual")
+
+
+def autograd_sgd(model, batches, lr, train_bias=False) -> Iterator[Trace]:
+    return sgd_rounds(model, batches, lr, train_bias, "autograd")

@@ -1,0 +1,93 @@
+"""Train the deck's network (or another) with SGD, logging every round to TensorBoard.
+
+    python scripts/train.py                      # the deck: 10,000 rounds, η = 0.5, biases fixed
+    python scripts/train.py --backend autograd   # the same with loss.backward() and optim.SGD
+    python scripts/train.py --dataset xor --sizes 2,3,1 --batch-size 1 --steps 20000
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+try:
+    import torch_bp  # noqa: F401
+except ImportError:  # a plain checkout: use the package beside this script
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from torch_bp.cli import ArgumentParser, InputError, fail, int_list, positive_float, positive_int
+from torch_bp.training import NonFiniteLoss, TrainConfig, train
+
+PROG = "train.py"
+# Settings that decide a run's numbers: a resumed run keeps the checkpoint's.
+TRAJECTORY = ("lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
+              "batch_size", "shuffle", "seed")
+
+
+def build_parser() -> ArgumentParser:
+    d = TrainConfig()
+    p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=positive_int, default=d.steps, help="rounds (updates) in the whole run")
+    p.add_argument("--lr", type=positive_float, default=d.lr, help="learning rate η")
+    p.add_argument("--backend", choices=["manual", "autograd"], default=d.backend,
+                   help="manual: the hand-written chain rule; autograd: loss.backward() + torch.optim.SGD")
+    p.add_argument("--train-bias", action="store_true", help="let the shared biases b1, b2 learn too")
+    p.add_argument("--sizes", type=int_list, default=d.sizes, help="layer widths, e.g. 2,3,2")
+    p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
+    p.add_argument("--init", metavar="FILE", default=d.init,
+                   help="JSON of initial parameters (names of named_parameters() to nested lists)")
+    p.add_argument("--dataset", choices=["seed", "xor"], default=d.dataset, help="built-in data")
+    p.add_argument("--data", metavar="FILE", default=d.data,
+                   help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
+    p.add_argument("--batch-size", type=positive_int, default=d.batch_size,
+                   help="rows per round; default all of them (batch gradient descent)")
+    p.add_argument("--shuffle", action="store_true", help="a new random order every epoch")
+    p.add_argument("--seed", type=int, default=d.seed, help="seed for random init and shuffling")
+    p.add_argument("--log-interval", type=positive_int, default=d.log_interval, help="log every n-th round")
+    p.add_argument("--logdir", metavar="DIR", default=d.logdir,
+                   help="run folder; default a new one under runs/ named by date, time and settings")
+    p.add_argument("--check-grads", action="store_true",
+                   help="on every logged round, log max |autograd − manual| gradient difference")
+    p.add_argument("--dry-run", action="store_true", help=f"{3} rounds into a temporary folder: a smoke test")
+    p.add_argument("--device", default=d.device, help="torch device, e.g. cpu or cuda")
+    p.add_argument("--save-model", metavar="PATH", default=d.save_model, help="checkpoint file to write")
+    p.add_argument("--save-interval", type=positive_int, default=d.save_interval,
+                   help="also checkpoint every n rounds")
+    p.add_argument("--resume", metavar="PATH", default=d.resume,
+                   help="continue from a checkpoint (--steps counts the whole run)")
+    p.add_argument("--no-graph", dest="graph", action="store_false", help="skip the model graph")
+    return p
+
+
+def config_from_args(argv=None) -> TrainConfig:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    cfg = TrainConfig(**{k: v for k, v in vars(args).items()})
+    if cfg.resume:
+        from torch_bp.checkpoint import load_checkpoint
+        saved = load_checkpoint(cfg.resume)["config"]
+        given = parser.explicit(argv)
+        for key in TRAJECTORY:
+            value = tuple(saved[key]) if key == "sizes" else saved[key]
+            if key in given and getattr(cfg, key) != value:
+                raise InputError(f"--{key.replace('_', '-')} {getattr(cfg, key)} differs from the checkpoint's "
+                                 f"{value}; a resumed run keeps its settings")
+            setattr(cfg, key, value)
+        if "logdir" not in given:
+            cfg.logdir = saved.get("logdir")
+    return cfg
+
+
+def main(argv=None) -> int:
+    try:
+        result = train(config_from_args(argv))
+    except (InputError, ValueError) as e:
+        return fail(PROG, str(e))
+    except NonFiniteLoss as e:
+        return fail(PROG, str(e), status=1)
+    if result.status.startswith("interrupted"):
+        return 143 if "SIGTERM" in result.status else 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

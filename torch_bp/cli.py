@@ -1,0 +1,79 @@
+"""What the scripts share: argparse with one-line errors, and argument types that say why."""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+
+class InputError(Exception):
+    """Bad input from the user: reported as one line on stderr, exit status 2."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with defaults in --help and ONE line on stderr for a bad flag (exit 2)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(**kwargs)
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+    def explicit(self, argv) -> set[str]:
+        """The dests the user set on the command line (not left at their defaults)."""
+        saved = {a.dest: a.default for a in self._actions}
+        try:
+            for a in self._actions:
+                a.default = argparse.SUPPRESS
+            return set(vars(self.parse_args(argv)))
+        finally:
+            for a in self._actions:
+                a.default = saved[a.dest]
+
+
+def fail(prog: str, message: str, status: int = 2) -> int:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return status
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number > 0")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be an integer >= 1")
+    return value
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    """'2,3,2' -> (2, 3, 2): at least two positive widths."""
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
+    if len(values) < 2 or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} needs at least two widths, each >= 1")
+    return values
+
+
+def float_list(text: str) -> tuple[float, ...]:
+    """'0.05,0.10' -> (0.05, 0.1): finite numbers."""
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+    if not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r} must hold finite numbers")
+    return values
