@@ -1,5 +1,10 @@
+import importlib.util
 import os
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # Derandomized everywhere: the same examples on every run, so CI never flakes.
@@ -8,3 +13,27 @@ settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True
 # HYPOTHESIS_PROFILE=explore searches new examples each run (for local bug hunting).
 settings.register_profile("explore", deadline=None, max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_script(name: str):
+    """scripts/<name>.py as a module, so tests call its main(argv) in-process."""
+    spec = importlib.util.spec_from_file_location(f"script_{name}", ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def train_script():
+    return load_script("train")
+
+
+@pytest.fixture
+def run_script():
+    """Run a script in a subprocess (for exit codes, signals and stderr): returns CompletedProcess."""
+    def run(name, *args, timeout=120, **kwargs):
+        return subprocess.run([sys.executable, str(ROOT / "scripts" / f"{name}.py"), *map(str, args)],
+                              capture_output=True, text=True, timeout=timeout, **kwargs)
+    return run

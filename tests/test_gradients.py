@@ -1,11 +1,10 @@
 """The hand-written chain rule against three independent oracles, in float64:
 autograd, central finite differences (and torch.autograd.gradcheck), and a literal
 transcription of the deck's scalar code."""
-import math
-
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import deck_code
 from tolerances import DTYPE, EXACT_ISH, FD_EPS, FINITE_DIFF
 
 from torch_bp import (SEED_INPUTS, SEED_LR, SEED_TARGETS, BackpropNet, backprop, half_sse,
@@ -124,36 +123,6 @@ def test_gradcheck_autograd_and_manual():
 
         assert torch.autograd.gradcheck(loss_autograd, params, eps=FD_EPS, **FINITE_DIFF)
         assert torch.autograd.gradcheck(loss_manual, params, eps=FD_EPS, **FINITE_DIFF)
-
-
-def deck_code(w, b1, b2, i1, i2, targeto1, targeto2):
-    """The MATLAB loop body of the deck's "Code" slide, line by line, completed for w2..w4
-    (its "... ..."), b1 and b2 by the same pattern. Plain Python floats; no torch."""
-    w1, w2, w3, w4, w5, w6, w7, w8 = w
-    sigma = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
-    outh1 = sigma(w1 * i1 + w2 * i2 + b1)
-    outh2 = sigma(w3 * i1 + w4 * i2 + b1)
-    neto1 = w5 * outh1 + w6 * outh2 + b2
-    neto2 = w7 * outh1 + w8 * outh2 + b2
-    outo1 = sigma(neto1)
-    outo2 = sigma(neto2)
-    E1 = 0.5 * (targeto1 - outo1) ** 2
-    E2 = 0.5 * (targeto2 - outo2) ** 2
-    E = E1 + E2
-    Ew5 = (outo1 - targeto1) * outo1 * (1 - outo1) * outh1
-    Ew6 = (outo1 - targeto1) * outo1 * (1 - outo1) * outh2
-    Ew7 = (outo2 - targeto2) * outo2 * (1 - outo2) * outh1
-    Ew8 = (outo2 - targeto2) * outo2 * (1 - outo2) * outh2
-    Etotalh1 = (outo1 - targeto1) * outo1 * (1 - outo1) * w5 + (outo2 - targeto2) * outo2 * (1 - outo2) * w7
-    Ew1 = Etotalh1 * outh1 * (1 - outh1) * i1
-    Ew2 = Etotalh1 * outh1 * (1 - outh1) * i2
-    # completed: the deck elides these ("... ...")
-    Etotalh2 = (outo1 - targeto1) * outo1 * (1 - outo1) * w6 + (outo2 - targeto2) * outo2 * (1 - outo2) * w8
-    Ew3 = Etotalh2 * outh2 * (1 - outh2) * i1
-    Ew4 = Etotalh2 * outh2 * (1 - outh2) * i2
-    Eb2 = (outo1 - targeto1) * outo1 * (1 - outo1) + (outo2 - targeto2) * outo2 * (1 - outo2)
-    Eb1 = Etotalh1 * outh1 * (1 - outh1) + Etotalh2 * outh2 * (1 - outh2)
-    return E, (E1, E2), [Ew1, Ew2, Ew3, Ew4, Ew5, Ew6, Ew7, Ew8], Eb1, Eb2
 
 
 def as_deck_gradients(Ew, Eb1, Eb2):

@@ -12,3 +12,9 @@ DTYPE = torch.float64
 EXACT_ISH = dict(rtol=1e-10, atol=1e-13)
 FD_EPS = 1e-6
 FINITE_DIFF = dict(rtol=1e-6, atol=1e-9)
+
+# The two backends' trajectories over thousands of rounds: gradients a few ulps apart each
+# round, carried through every later update, stay within 1e-9 relative of each other.
+TRAJECTORY = dict(rtol=1e-9, atol=1e-13)
+# TensorBoard stores scalars as float32: a float64 value read back is within half an ulp.
+FLOAT32 = dict(rtol=2**-24, atol=0.0)

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -305,7 +306,9 @@ class Trainer:
             try:
                 from torch.utils.tensorboard._pytorch_graph import graph
                 from tensorboard.compat.proto.event_pb2 import Event
-                graph_def, _ = graph(self.model, self.inputs[:1])
+                with warnings.catch_warnings():  # TensorBoard's graph still needs torch.jit.trace
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    graph_def, _ = graph(self.model, self.inputs[:1])
                 self.events.write(Event(wall_time=time.time(), graph_def=graph_def.SerializeToString()))
             except Exception as e:  # the graph is a nicety; never lose a run over it
                 print(f"note: model graph not logged ({type(e).__name__}: {e})", file=self.err)
