@@ -82,8 +82,9 @@ def backprop(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, k
         del delta
         outs[l + 1] = None  # out_l is no longer needed below layer l
 
-    names = [name for name, _ in model.named_parameters()]
-    return Trace(inputs, targets, traces, out_L, loss_terms, loss_terms.sum(), {n: grads[n] for n in names})
+    # keyed and ordered like model.named_parameters(): layer by layer, weight then bias
+    grads = {key: grads[key] for l in range(len(layers)) for key in (f"layers.{l}.weight", f"layers.{l}.bias")}
+    return Trace(inputs, targets, traces, out_L, loss_terms, loss_terms.sum(), grads)
 
 
 def manual_gradients(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -3,6 +3,7 @@ written atomically so a crash mid-save leaves the previous checkpoint whole."""
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import torch
@@ -31,9 +32,10 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise ValueError(f"{path}: no such checkpoint file")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # truncated zip, a pickle with code in it, not a torch file at all
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ValueError(f"{path}: not a readable checkpoint ({reason[:120]})") from None
+    except pickle.UnpicklingError:
+        raise ValueError(f"{path}: not a checkpoint of plain data (torch.load(weights_only=True) refused it)") from None
+    except Exception as e:  # truncated, not a torch file at all, ...
+        raise ValueError(f"{path}: not a readable checkpoint ({type(e).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path}: not a torch_bp checkpoint")
     missing = {"round", "model", "optimizer", "data_order", "config"} - set(state)

@@ -1,8 +1,10 @@
 """The network of the deck: sigmoid layers whose bias is one scalar shared by every unit."""
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -27,13 +29,10 @@ class SharedBiasLinear(nn.Linear):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias=shared"
 
 
-# The deck's fixed initial weights, in nn.Linear's (out, in) layout.
-SEED_WEIGHTS = {
-    "layers.0.weight": [[0.15, 0.20], [0.25, 0.30]],  # [[w1, w2], [w3, w4]]
-    "layers.0.bias": 0.35,                             # b1
-    "layers.1.weight": [[0.40, 0.45], [0.50, 0.55]],  # [[w5, w6], [w7, w8]]
-    "layers.1.bias": 0.60,                             # b2
-}
+# The deck's fixed initial weights, in nn.Linear's (out, in) layout: [[w1, w2], [w3, w4]], b1,
+# [[w5, w6], [w7, w8]], b2. Shipped as a file so `train.py --init` takes it like any other.
+SEED_WEIGHTS_FILE = Path(__file__).with_name("seed_weights.json")
+SEED_WEIGHTS = json.loads(SEED_WEIGHTS_FILE.read_text())
 SEED_SIZES = (2, 2, 2)
 
 

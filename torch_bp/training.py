@@ -440,7 +440,7 @@ class Trainer:
             "round": rounds, "model": self.model.state_dict(), "optimizer": self.sgd.state_dict(),
             "data_order": self.stream.state_dict(),
             "config": json.loads(json.dumps(dataclasses.asdict(self.cfg))),
-            "torch_version": torch.__version__, "torch_bp_version": __version__})
+            "torch_version": str(torch.__version__), "torch_bp_version": __version__})
 
     def _close(self) -> None:
         for f in (getattr(self, "history", None), getattr(self, "events", None)):
@@ -461,8 +461,8 @@ class Trainer:
         print(f"\n{res.status}: {res.rounds} rounds. After the last update: E_total = {res.final_loss:.10g}, "
               f"outputs = [{outs}]", file=self.out)
         print(f"logs: {self.logdir}/ (history.csv, config.json, TensorBoard events)", file=self.out)
-        print("dashboard: tensorboard --logdir runs --host localhost   then open http://localhost:6006",
-              file=self.out)
+        print(f"dashboard: tensorboard --logdir {self.logdir.parent} --host localhost   "
+              "then open http://localhost:6006", file=self.out)
         if self.cfg.save_model:
             print(f"checkpoint: {self.cfg.save_model}", file=self.out)
 
