@@ -54,6 +54,8 @@ def build_parser() -> ArgumentParser:
                    help="also checkpoint every n rounds")
     p.add_argument("--resume", metavar="PATH", default=d.resume,
                    help="continue from a checkpoint (--steps counts the whole run)")
+    p.add_argument("--target-loss", type=positive_float, default=d.target_loss, metavar="E",
+                   help="stop at the first logged round whose error on all data is <= E")
     p.add_argument("--no-graph", dest="graph", action="store_false", help="skip the model graph")
     return p
 
@@ -84,7 +86,7 @@ def main(argv=None) -> int:
         return fail(PROG, str(e))
     except NonFiniteLoss as e:
         return fail(PROG, str(e), status=1)
-    if result.status.startswith("interrupted"):
+    if result.status.startswith("interrupted"):  # 128 + the signal's number, as shells report it
         return 143 if "SIGTERM" in result.status else 130
     return 0
 

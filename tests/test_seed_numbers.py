@@ -19,27 +19,27 @@ SLIDES = {
     "out_h2": ("0.59688", None),
     "net_o1": ("1.1059", None),
     "net_o2": ("1.2249", None),
-    # Slide 20 prints 0.75136: out_o1 = 0.7513650..., cut off rather than rounded.
+    # Slide 18 prints 0.75136: out_o1 = 0.7513650..., cut off rather than rounded.
     "out_o1": ("0.75137", "0.75136"),
-    # Slide 20 prints 0.77292: out_o2 = 0.7729284..., cut off rather than rounded.
+    # Slide 18 prints 0.77292: out_o2 = 0.7729284..., cut off rather than rounded.
     "out_o2": ("0.77293", "0.77292"),
     "E_o1": ("0.27481", None),
-    # Slide 24 prints 0.023562, which is 0.5·(0.99 − 0.77292)² from the truncated out_o2;
+    # Slide 22 prints 0.023562, which is 0.5·(0.99 − 0.77292)² from the truncated out_o2;
     # the true E_o2 = 0.5·(0.99 − 0.7729284...)² = 0.0235600...
     "E_o2": ("0.023560", "0.023562"),
     "E_total": ("0.29837", None),
-    # Slide 31 prints 0.74136: −(0.01 − 0.7513650...) = 0.7413650..., cut off as out_o1 was.
+    # Slide 29 prints 0.74136: −(0.01 − 0.7513650...) = 0.7413650..., cut off as out_o1 was.
     "dE_total/dout_o1": ("0.74137", "0.74136"),
     "dout_o1/dnet_o1": ("0.1868", None),
     "dnet_o1/dw5": ("0.59327", None),
-    # Slides 31-32 print 0.081267: a digit slip for 0.082167 (0.74136 × 0.1868 × 0.59327).
+    # Slides 29-30 print 0.081267: a digit slip for 0.082167 (0.74136 × 0.1868 × 0.59327).
     "dE_total/dw5": ("0.082167", "0.081267"),
     "dE_total/dw6": ("0.082668", None),
     "dE_total/dw7": ("-0.022603", None),
     "dE_total/dw8": ("-0.022740", None),
-    # Slide 33 prints w5+ = 0.35937, from the slipped gradient (0.40 − 0.5 × 0.081267);
-    # slide 34 prints the true 0.35892.
-    "w5+ (slide 33)": ("0.35892", "0.35937"),
+    # Slide 31 prints w5+ = 0.35937, from the slipped gradient (0.40 − 0.5 × 0.081267);
+    # slide 32 prints the true 0.35892.
+    "w5+ (slide 31)": ("0.35892", "0.35937"),
     "w5+": ("0.35892", None),
     "w6+": ("0.40867", None),
     "w7+": ("0.51130", None),
@@ -77,7 +77,7 @@ def computed_seed_values() -> dict[str, float]:
         v[f"dE_total/dw{k + 5}"] = gW2.flatten()[k]
         v[f"w{k + 1}+"] = W1.flatten()[k]
         v[f"w{k + 5}+"] = W2.flatten()[k]
-    v["w5+ (slide 33)"] = v["w5+"]
+    v["w5+ (slide 31)"] = v["w5+"]
     return {k: float(x) for k, x in v.items()}
 
 

@@ -16,7 +16,7 @@ from tolerances import FLOAT32, TRAJECTORY
 
 from conftest import ROOT
 
-# The deck's "Backpropagation-Error" table (slide 42), transcribed by hand. Every entry is
+# The deck's "Backpropagation-Error" table (slide 40), transcribed by hand. Every entry is
 # right: round r's error is E_total before the r-th update, with b1 and b2 fixed.
 DECK_TABLE = {1: "0.298371", 300: "0.005057", 600: "0.002135", 900: "0.001277", 1200: "0.000881",
               1500: "0.000656", 1800: "0.000514", 2100: "0.000416", 2400: "0.000346",
@@ -45,7 +45,7 @@ def test_history_matches_deck_table_and_oracle(deck_run, oracle_errors):
     f64 = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
     torch.testing.assert_close(f64(h["loss/o1"]) + f64(h["loss/o2"]), f64(h["loss/total"]), **TRAJECTORY)
     assert h["bias/b1"] == [0.35] * 3300 and h["bias/b2"] == [0.6] * 3300  # fixed by default
-    assert h["weights/w1"][0] == 0.15 and f"{h['weights/w1'][1]:.9f}" == "0.149780716"  # slide 39
+    assert h["weights/w1"][0] == 0.15 and f"{h['weights/w1'][1]:.9f}" == "0.149780716"  # slide 37
     torch.testing.assert_close(h["weights/w5"][1], 0.40 - 0.5 * h["grad/w5"][0], **TRAJECTORY)
 
 
@@ -104,7 +104,7 @@ def test_check_grads_logs_a_tiny_difference(tmp_path, train_script, capsys):
 def test_terminal_table_and_summary(deck_run, train_script, tmp_path, capsys):
     assert train_script.main(["--steps", "600", "--logdir", str(tmp_path / "t"), "--no-graph"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["round", "E_total", "slide", "42"]
+    assert out[0].split() == ["round", "E_total", "slide", "40"]
     assert out[1].split() == ["1", "0.298371109", "0.298371"]
     assert out[2].split() == ["300", "0.005056937", "0.005057"] or out[2].split()[::2] == ["300", "0.005057"]
     assert out[3].split()[0] == "600"

@@ -60,6 +60,7 @@ class TrainConfig:
     save_model: str | None = None    # checkpoint path, written at the end
     save_interval: int | None = None  # ... and every n rounds
     resume: str | None = None        # checkpoint to continue from
+    target_loss: float | None = None  # stop once the error on all data is <= this (logged rounds)
     graph: bool = True               # log the model graph (a TorchScript trace, ~0.1 s)
     meta: dict = field(default_factory=dict)  # versions, data hash: filled in by the run
 
@@ -182,6 +183,8 @@ class Trainer:
                 raise InputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(cfg, name)}")
         if not (math.isfinite(cfg.lr) and cfg.lr > 0):
             raise InputError(f"--lr must be a finite number > 0, got {cfg.lr}")
+        if cfg.target_loss is not None and not (math.isfinite(cfg.target_loss) and cfg.target_loss > 0):
+            raise InputError(f"--target-loss must be a finite number > 0, got {cfg.target_loss}")
         if cfg.batch_size is not None and cfg.batch_size < 1:
             raise InputError(f"--batch-size must be >= 1, got {cfg.batch_size}")
         if cfg.save_interval is not None and (cfg.save_interval < 1 or not cfg.save_model):
@@ -348,7 +351,8 @@ class Trainer:
         table_rounds = set(range(TABLE_EVERY, cfg.steps + 1, TABLE_EVERY)) | {1, cfg.steps}
         self._print_table_header(deck)
         t_start = t_flush = t_progress = time.monotonic()
-        r, status = self.start, "finished"
+        r, status, reached = self.start, "finished", False
+        full_col = self.columns.index("loss/full") if self.full_loss else 0  # the error on all data
 
         def flush():
             n = self._pending
@@ -383,6 +387,7 @@ class Trainer:
                         self._pending = i + 1
                         if r in table_rounds:
                             self._print_table_row(r, trace.loss.item(), deck)
+                        reached = cfg.target_loss is not None and buf[i, full_col].item() <= cfg.target_loss
                     sgd.step(trace)
                     if self._pending == FLUSH_ROWS or (r & 63 == 0 and time.monotonic() - t_flush > FLUSH_SECONDS):
                         flush()
@@ -398,6 +403,10 @@ class Trainer:
                     if stop.signum:
                         status = f"interrupted ({signal.Signals(stop.signum).name})"
                         break
+                    if reached:
+                        status = f"reached E <= {cfg.target_loss:g} at round {r} in {time.monotonic() - t_start:.2f} s"
+                        self._print_table_row(r, buf[self._pending - 1, 0].item(), deck)
+                        break
                 flush()
         except NonFiniteLoss as e:
             self._close()
@@ -411,7 +420,7 @@ class Trainer:
         with torch.no_grad():
             outputs = model(self.inputs)
             final = half_sse(outputs, self.targets).item()
-        if status == "finished":
+        if not status.startswith("interrupted"):
             from torch.utils.tensorboard import summary as tbs
             self.events.write_summary(tbs.hparams({"steps": cfg.steps}, {"loss/total": final})[2], step=r)
         self._close()
@@ -449,7 +458,7 @@ class Trainer:
 
     # ---- what the terminal shows --------------------------------------------------------
     def _print_table_header(self, deck: bool) -> None:
-        print(f"{'round':>7}  {'E_total':>14}" + ("  slide 42" if deck else ""), file=self.out)
+        print(f"{'round':>7}  {'E_total':>14}" + ("  slide 40" if deck else ""), file=self.out)
 
     def _print_table_row(self, r: int, loss: float, deck: bool) -> None:
         slide = DECK_ERROR_TABLE.get(r, "") if deck else None
