@@ -467,8 +467,11 @@ class Trainer:
 
     def _print_summary(self, res: RunResult) -> None:
         outs = ", ".join(f"{v:.9f}" for v in res.outputs[0]) if len(res.outputs) == 1 else f"{len(res.outputs)} rows"
-        print(f"\n{res.status}: {res.rounds} rounds. After the last update: E_total = {res.final_loss:.10g}, "
-              f"outputs = [{outs}]", file=self.out)
+        head = {"finished": f"finished: {res.rounds} rounds"}.get(res.status, res.status)
+        if res.status.startswith("interrupted"):
+            head += f" after {res.rounds} rounds"
+        print(f"\n{head}. After the last update: E_total = {res.final_loss:.10g}, outputs = [{outs}]",
+              file=self.out)
         print(f"logs: {self.logdir}/ (history.csv, config.json, TensorBoard events)", file=self.out)
         print(f"dashboard: tensorboard --logdir {self.logdir.parent} --host localhost   "
               "then open http://localhost:6006", file=self.out)
