@@ -117,3 +117,16 @@ def test_init_file_shipped_with_the_package_is_the_seed(tmp_path, train_script):
     default = train(train_script, tmp_path / "d", "--steps", "20")
     from_file = train(train_script, tmp_path / "f", "--steps", "20", "--init", SEED_WEIGHTS_FILE)
     assert default == from_file
+
+
+def test_large_networks_log_norms_not_every_scalar(tmp_path, train_script):
+    g = torch.Generator().manual_seed(0)
+    data = tmp_path / "wide.json"
+    data.write_text(json.dumps({"inputs": torch.rand(8, 20, generator=g).tolist(),
+                                "targets": torch.rand(8, 3, generator=g).tolist()}))
+    h = train(train_script, tmp_path / "wide", "--data", data, "--sizes", "20,32,3", "--steps", "2")
+    assert list(h)[5:] == ["weights/L1.w.norm", "bias/L1.b.norm", "weights/L2.w.norm", "bias/L2.b.norm",
+                           "grad/L1.w.norm", "grad/L1.b.norm", "grad/L2.w.norm", "grad/L2.b.norm"]
+    model = BackpropNet((20, 32, 3))  # the run's seeded init
+    torch.testing.assert_close(h["weights/L1.w.norm"][0], model.layers[0].weight.norm().item(), **EXACT_ISH)
+    torch.testing.assert_close(h["bias/L2.b.norm"][0], model.layers[1].bias.abs().item(), **EXACT_ISH)

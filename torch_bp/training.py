@@ -35,6 +35,7 @@ FLUSH_ROWS = 2000      # logged rounds buffered before they are written out
 FLUSH_SECONDS = 2.0    # ... or this long, whichever comes first
 PROGRESS_SECONDS = 5.0  # runs longer than this print a progress line this often
 DRY_RUN_STEPS = 3
+MAX_SCALAR_PARAMETERS = 200  # larger networks log each parameter's norm, not every scalar
 
 
 @dataclass
@@ -105,16 +106,18 @@ class StopSignals:
             signal.signal(s, h)
 
 
-def _columns(model: BackpropNet, n_out: int, full_loss: bool, check_grads: bool):
-    """history.csv's columns after `round` (= the TensorBoard tags), and the parameter names."""
+def _columns(model: BackpropNet, n_out: int, full_loss: bool, check_grads: bool, per_scalar: bool):
+    """history.csv's columns after `round` (= the TensorBoard tags): the losses, then every
+    scalar parameter and its gradient, or (per_scalar=False) each parameter's L2 norm."""
     loss = ["loss/total"] + [f"loss/o{k}" for k in range(1, n_out + 1)] + (["loss/full"] if full_loss else [])
-    names = iter(model.scalar_names())
-    values, grads = [], []
-    for pname, p in model.named_parameters():
-        for _ in range(p.numel()):
-            scalar = next(names)
-            values.append(("bias/" if pname.endswith("bias") else "weights/") + scalar)
-            grads.append("grad/" + scalar)
+    if per_scalar:
+        names = iter(model.scalar_names())
+        scalars = [(pname, next(names)) for pname, p in model.named_parameters() for _ in range(p.numel())]
+    else:  # "layers.0.weight" -> "L1.w.norm", "layers.0.bias" -> "L1.b.norm"
+        scalars = [(pname, f"L{int(pname.split('.')[1]) + 1}.{pname.split('.')[2][0]}.norm")
+                   for pname, _ in model.named_parameters()]
+    values = [("bias/" if pname.endswith("bias") else "weights/") + name for pname, name in scalars]
+    grads = ["grad/" + name for _, name in scalars]
     return loss + values + grads + (["check/max_abs_diff"] if check_grads else [])
 
 
@@ -243,7 +246,8 @@ class Trainer:
             if self.start >= cfg.steps:
                 raise InputError(f"--steps {cfg.steps}: the checkpoint already has {self.start} rounds")
         self.full_loss = not self.stream.full_batch
-        self.columns = _columns(self.model, n_out, self.full_loss, cfg.check_grads)
+        self.per_scalar = sum(p.numel() for p in self.model.parameters()) <= MAX_SCALAR_PARAMETERS
+        self.columns = _columns(self.model, n_out, self.full_loss, cfg.check_grads, self.per_scalar)
         self.cfg.meta = {"torch": torch.__version__, "torch_bp": __version__, "python": sys.version.split()[0],
                          "data_sha256": file_sha256(cfg.data) if cfg.data else None,
                          "init_sha256": file_sha256(cfg.init) if cfg.init else None,
@@ -378,8 +382,12 @@ class Trainer:
                         if self.full_loss:
                             with torch.no_grad():
                                 pieces.append(half_sse(model(self.inputs), self.targets).view(1))
-                        pieces += params
-                        pieces += [trace.grads[n].reshape(-1) for n in pnames]
+                        if self.per_scalar:
+                            pieces += params
+                            pieces += [trace.grads[n].reshape(-1) for n in pnames]
+                        else:
+                            pieces += [torch.linalg.vector_norm(p).view(1) for p in params]
+                            pieces += [torch.linalg.vector_norm(trace.grads[n]).view(1) for n in pnames]
                         if cfg.check_grads:
                             pieces.append(self._grad_difference(inputs, targets, trace.grads).view(1))
                         torch.cat(pieces, out=buf[i])
