@@ -86,6 +86,8 @@ def main(argv=None) -> int:
         return fail(PROG, str(e))
     except NonFiniteLoss as e:
         return fail(PROG, str(e), status=1)
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before training began
+        return fail(PROG, "interrupted", status=130)
     if result.status.startswith("interrupted"):  # 128 + the signal's number, as shells report it
         return 143 if "SIGTERM" in result.status else 130
     return 0

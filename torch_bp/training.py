@@ -339,6 +339,11 @@ class Trainer:
 
     # ---- the loop -----------------------------------------------------------------------
     def run(self) -> RunResult:
+        # From here on, SIGINT/SIGTERM end the run cleanly after the current round.
+        with StopSignals() as stop:
+            return self._run(stop)
+
+    def _run(self, stop: StopSignals) -> RunResult:
         cfg = self.cfg
         self._open_logs()
         model, sgd, batches = self.model, self.sgd, iter(self.stream)
@@ -372,50 +377,49 @@ class Trainer:
             self.events.flush()
 
         try:
-            with StopSignals() as stop:
-                for r in range(self.start + 1, cfg.steps + 1):
-                    inputs, targets = next(batches)
-                    trace = sgd.forward_backward(inputs, targets)
-                    if r == 1 or r % cfg.log_interval == 0 or r == cfg.steps:
-                        i = self._pending
-                        pieces = [trace.loss.view(1), trace.loss_terms]
-                        if self.full_loss:
-                            with torch.no_grad():
-                                pieces.append(half_sse(model(self.inputs), self.targets).view(1))
-                        if self.per_scalar:
-                            pieces += params
-                            pieces += [trace.grads[n].reshape(-1) for n in pnames]
-                        else:
-                            pieces += [torch.linalg.vector_norm(p).view(1) for p in params]
-                            pieces += [torch.linalg.vector_norm(trace.grads[n]).view(1) for n in pnames]
-                        if cfg.check_grads:
-                            pieces.append(self._grad_difference(inputs, targets, trace.grads).view(1))
-                        torch.cat(pieces, out=buf[i])
-                        steps_buf[i], wall_buf[i] = r, time.time()
-                        self._pending = i + 1
-                        if r in table_rounds:
-                            self._print_table_row(r, trace.loss.item(), deck)
-                        reached = cfg.target_loss is not None and buf[i, full_col].item() <= cfg.target_loss
-                    sgd.step(trace)
-                    if self._pending == FLUSH_ROWS or (r & 63 == 0 and time.monotonic() - t_flush > FLUSH_SECONDS):
-                        flush()
-                        t_flush = time.monotonic()
-                    if cfg.save_interval and r % cfg.save_interval == 0 and r < cfg.steps:
-                        flush()
-                        self._save(r)
-                    if r & 255 == 0 and time.monotonic() - t_progress > PROGRESS_SECONDS:
-                        t_progress = time.monotonic()
-                        rate = (r - self.start) / (t_progress - t_start)
-                        print(f"round {r}/{cfg.steps}  {rate:,.0f} rounds/s  "
-                              f"{(cfg.steps - r) / rate:,.0f} s left", file=self.err, flush=True)
-                    if stop.signum:
-                        status = f"interrupted ({signal.Signals(stop.signum).name})"
-                        break
-                    if reached:
-                        status = f"reached E <= {cfg.target_loss:g} at round {r} in {time.monotonic() - t_start:.2f} s"
-                        self._print_table_row(r, buf[self._pending - 1, 0].item(), deck)
-                        break
-                flush()
+            for r in range(self.start + 1, cfg.steps + 1):
+                inputs, targets = next(batches)
+                trace = sgd.forward_backward(inputs, targets)
+                if r == 1 or r % cfg.log_interval == 0 or r == cfg.steps:
+                    i = self._pending
+                    pieces = [trace.loss.view(1), trace.loss_terms]
+                    if self.full_loss:
+                        with torch.no_grad():
+                            pieces.append(half_sse(model(self.inputs), self.targets).view(1))
+                    if self.per_scalar:
+                        pieces += params
+                        pieces += [trace.grads[n].reshape(-1) for n in pnames]
+                    else:
+                        pieces += [torch.linalg.vector_norm(p).view(1) for p in params]
+                        pieces += [torch.linalg.vector_norm(trace.grads[n]).view(1) for n in pnames]
+                    if cfg.check_grads:
+                        pieces.append(self._grad_difference(inputs, targets, trace.grads).view(1))
+                    torch.cat(pieces, out=buf[i])
+                    steps_buf[i], wall_buf[i] = r, time.time()
+                    self._pending = i + 1
+                    if r in table_rounds:
+                        self._print_table_row(r, trace.loss.item(), deck)
+                    reached = cfg.target_loss is not None and buf[i, full_col].item() <= cfg.target_loss
+                sgd.step(trace)
+                if self._pending == FLUSH_ROWS or (r & 63 == 0 and time.monotonic() - t_flush > FLUSH_SECONDS):
+                    flush()
+                    t_flush = time.monotonic()
+                if cfg.save_interval and r % cfg.save_interval == 0 and r < cfg.steps:
+                    flush()
+                    self._save(r)
+                if r & 255 == 0 and time.monotonic() - t_progress > PROGRESS_SECONDS:
+                    t_progress = time.monotonic()
+                    rate = (r - self.start) / (t_progress - t_start)
+                    print(f"round {r}/{cfg.steps}  {rate:,.0f} rounds/s  "
+                          f"{(cfg.steps - r) / rate:,.0f} s left", file=self.err, flush=True)
+                if stop.signum:
+                    status = f"interrupted ({signal.Signals(stop.signum).name})"
+                    break
+                if reached:
+                    status = f"reached E <= {cfg.target_loss:g} at round {r} in {time.monotonic() - t_start:.2f} s"
+                    self._print_table_row(r, buf[self._pending - 1, 0].item(), deck)
+                    break
+            flush()
         except NonFiniteLoss as e:
             self._close()
             raise NonFiniteLoss(f"{e}; stopped, logs up to that round kept in {self.logdir}") from None
