@@ -19,7 +19,7 @@ except ImportError:  # a plain checkout: use the package beside this script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from torch_bp import SEED_INPUTS, SEED_LR, SEED_TARGETS, report
-from torch_bp.cli import ArgumentParser, InputError, fail, float_list, positive_float, positive_int
+from torch_bp.cli import ArgumentParser, InputError, fail, float_list, path_arg, positive_float, positive_int
 from torch_bp.seed import DECK_ERROR_TABLE
 
 PROG = "explain.py"
@@ -46,7 +46,7 @@ def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--format", choices=list(report.RENDERERS), default="text",
                    help="text for the terminal, markdown tables, or a JSON list of lines")
-    p.add_argument("--weights", metavar="FILE",
+    p.add_argument("--weights", type=path_arg, metavar="FILE",
                    help="JSON {named_parameters() name: nested list}; none: the deck's w1..w8, b1, b2")
     p.add_argument("--inputs", type=float_list, default=_csv(SEED_INPUTS[0].tolist()), help="i1,i2")
     p.add_argument("--targets", type=float_list, default=_csv(SEED_TARGETS[0].tolist()),

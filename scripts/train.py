@@ -14,13 +14,11 @@ try:
 except ImportError:  # a plain checkout: use the package beside this script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from torch_bp.cli import ArgumentParser, InputError, fail, int_list, positive_float, positive_int
+from torch_bp.cli import (ArgumentParser, InputError, fail, int_list, path_arg, positive_float, positive_int,
+                          seed_int)
 from torch_bp.training import NonFiniteLoss, TrainConfig, train
 
 PROG = "train.py"
-# Settings that decide a run's numbers: a resumed run keeps the checkpoint's.
-TRAJECTORY = ("lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
-              "batch_size", "shuffle", "seed")
 
 
 def build_parser() -> ArgumentParser:
@@ -33,26 +31,26 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--train-bias", action="store_true", help="let the shared biases b1, b2 learn too")
     p.add_argument("--sizes", type=int_list, default=d.sizes, help="layer widths, e.g. 2,3,2")
     p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
-    p.add_argument("--init", metavar="FILE", default=d.init,
+    p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
                    help="JSON of initial parameters (names of named_parameters() to nested lists)")
     p.add_argument("--dataset", choices=["seed", "xor"], default=d.dataset, help="built-in data")
-    p.add_argument("--data", metavar="FILE", default=d.data,
+    p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
                    help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
     p.add_argument("--batch-size", type=positive_int, default=d.batch_size,
                    help="rows per round; default all of them (batch gradient descent)")
     p.add_argument("--shuffle", action="store_true", help="a new random order every epoch")
-    p.add_argument("--seed", type=int, default=d.seed, help="seed for random init and shuffling")
+    p.add_argument("--seed", type=seed_int, default=d.seed, help="seed for random init and shuffling")
     p.add_argument("--log-interval", type=positive_int, default=d.log_interval, help="log every n-th round")
-    p.add_argument("--logdir", metavar="DIR", default=d.logdir,
+    p.add_argument("--logdir", type=path_arg, metavar="DIR", default=d.logdir,
                    help="run folder; default a new one under runs/ named by date, time and settings")
     p.add_argument("--check-grads", action="store_true",
                    help="on every logged round, log max |autograd − manual| gradient difference")
     p.add_argument("--dry-run", action="store_true", help=f"{3} rounds into a temporary folder: a smoke test")
     p.add_argument("--device", default=d.device, help="torch device, e.g. cpu or cuda")
-    p.add_argument("--save-model", metavar="PATH", default=d.save_model, help="checkpoint file to write")
+    p.add_argument("--save-model", type=path_arg, metavar="PATH", default=d.save_model, help="checkpoint file to write")
     p.add_argument("--save-interval", type=positive_int, default=d.save_interval,
                    help="also checkpoint every n rounds")
-    p.add_argument("--resume", metavar="PATH", default=d.resume,
+    p.add_argument("--resume", type=path_arg, metavar="PATH", default=d.resume,
                    help="continue from a checkpoint (--steps counts the whole run)")
     p.add_argument("--target-loss", type=positive_float, default=d.target_loss, metavar="E",
                    help="stop at the first logged round whose error on all data is <= E")
@@ -65,10 +63,10 @@ def config_from_args(argv=None) -> TrainConfig:
     args = parser.parse_args(argv)
     cfg = TrainConfig(**{k: v for k, v in vars(args).items()})
     if cfg.resume:
-        from torch_bp.checkpoint import load_checkpoint
+        from torch_bp.checkpoint import REQUIRED_CONFIG, load_checkpoint
         saved = load_checkpoint(cfg.resume)["config"]
         given = parser.explicit(argv)
-        for key in TRAJECTORY:
+        for key in sorted(REQUIRED_CONFIG - {"logdir"}):  # the settings that decide the run's numbers
             value = tuple(saved[key]) if key == "sizes" else saved[key]
             if key in given and getattr(cfg, key) != value:
                 raise InputError(f"--{key.replace('_', '-')} {getattr(cfg, key)} differs from the checkpoint's "

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
 from pathlib import Path
 
 import torch
 
 FORMAT = "torch_bp.checkpoint/1"
+# the settings that decide a run's numbers, which a resumed run takes from its checkpoint
+REQUIRED_CONFIG = {"lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
+                   "batch_size", "shuffle", "seed", "logdir"}
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict) -> None:
@@ -31,7 +35,9 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     if not path.is_file():
         raise ValueError(f"{path}: no such checkpoint file")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about plain pickles before refusing them
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise ValueError(f"{path}: not a checkpoint of plain data (torch.load(weights_only=True) refused it)") from None
     except Exception as e:  # truncated, not a torch file at all, ...
@@ -41,4 +47,10 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     missing = {"round", "model", "optimizer", "data_order", "config"} - set(state)
     if missing:
         raise ValueError(f"{path}: checkpoint lacks {sorted(missing)}")
+    if isinstance(state["round"], bool) or not isinstance(state["round"], int) or state["round"] < 0:
+        raise ValueError(f"{path}: checkpoint's round is {state['round']!r}, not a count of rounds")
+    if not isinstance(state["config"], dict) or not REQUIRED_CONFIG <= set(state["config"]):
+        raise ValueError(f"{path}: checkpoint's config lacks some of {sorted(REQUIRED_CONFIG)}")
+    if not isinstance(state["model"], dict) or not all(isinstance(v, torch.Tensor) for v in state["model"].values()):
+        raise ValueError(f"{path}: checkpoint's model is not a state_dict of tensors")
     return state

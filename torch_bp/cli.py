@@ -57,6 +57,24 @@ def positive_int(text: str) -> int:
     return value
 
 
+def path_arg(text: str) -> str:
+    """A file or folder name: not empty (an empty one would read as "not given")."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path")
+    return text
+
+
+def seed_int(text: str) -> int:
+    """A seed for torch.Generator: an integer in [0, 2**63)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r} must be in [0, 2**63)")
+    return value
+
+
 def int_list(text: str) -> tuple[int, ...]:
     """'2,3,2' -> (2, 3, 2): at least two positive widths."""
     try:

@@ -46,7 +46,10 @@ def load_data(path: str | Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]
     """Read a CSV (header row; the last n_out columns are targets) or JSON data file.
     Raises ValueError with the file's name and what is wrong (OSError if unreadable)."""
     path = Path(path)
-    text = path.read_text()
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file (not UTF-8)") from None
     try:
         if path.suffix.lower() == ".json":
             try:

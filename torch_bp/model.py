@@ -36,6 +36,10 @@ SEED_WEIGHTS = json.loads(SEED_WEIGHTS_FILE.read_text())
 SEED_SIZES = (2, 2, 2)
 
 
+def _has_bool(value) -> bool:
+    return isinstance(value, bool) or (isinstance(value, list) and any(_has_bool(v) for v in value))
+
+
 class BackpropNet(nn.Module):
     """A sigmoid MLP: out_0 = x, then for each layer l: net_l = out_{l-1} W_lᵀ + b_l,
     out_l = σ(net_l). The output layer is a sigmoid too, as in the deck.
@@ -93,6 +97,8 @@ class BackpropNet(nn.Module):
         if missing or unknown:
             raise ValueError(f"parameter names do not match the network: missing {missing}, unknown {unknown}")
         for name, p in params.items():
+            if _has_bool(values[name]):
+                raise ValueError(f"{name}: true/false is not a number")
             try:
                 v = torch.as_tensor(values[name], dtype=p.dtype, device=p.device)
             except (TypeError, ValueError, RuntimeError) as e:

@@ -194,12 +194,20 @@ class Trainer:
             raise InputError("--save-interval needs --save-model and must be >= 1")
         if cfg.data is None and cfg.dataset not in DATASETS:
             raise InputError(f"--dataset {cfg.dataset!r}: choose from {sorted(DATASETS)}")
+        if cfg.save_model is not None:
+            target = Path(cfg.save_model)
+            if target.is_dir():
+                raise InputError(f"--save-model {target}: is a directory")
+            if not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
+                raise InputError(f"--save-model {target}: cannot write in {target.parent}")
         if cfg.device.startswith("cuda") and not torch.cuda.is_available():
             raise InputError(f"--device {cfg.device}: CUDA is not available on this machine")
         try:
-            torch.empty(0, device=cfg.device)
+            kind = torch.empty(0, device=cfg.device).device.type
         except (RuntimeError, ValueError) as e:
             raise InputError(f"--device {cfg.device!r}: {str(e).splitlines()[0]}") from None
+        if kind == "meta":
+            raise InputError("--device meta: tensors there hold no values to train")
         if cfg.dry_run:
             cfg = dataclasses.replace(cfg, steps=min(cfg.steps, DRY_RUN_STEPS), graph=False)
         return cfg
@@ -222,7 +230,9 @@ class Trainer:
         if cfg.init:
             try:
                 values = json.loads(Path(cfg.init).read_text())
-            except json.JSONDecodeError as e:
+            except OSError as e:
+                raise InputError(f"--init {cfg.init}: cannot read it ({e.strerror or e})") from None
+            except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
                 raise InputError(f"--init {cfg.init}: not valid JSON ({e})") from None
             if not isinstance(values, dict):
                 raise InputError(f"--init {cfg.init}: expected an object of parameter names")
@@ -258,7 +268,8 @@ class Trainer:
         cfg, ckpt = self.cfg, self.checkpoint
         own_run = ckpt is not None and ckpt["config"].get("logdir") and (
             cfg.logdir is None or Path(cfg.logdir).resolve() == Path(ckpt["config"]["logdir"]).resolve())
-        if own_run and Path(ckpt["config"]["logdir"]).is_dir():
+        self.continuing = bool(own_run) and Path(ckpt["config"]["logdir"]).is_dir()
+        if self.continuing:
             self.logdir = Path(ckpt["config"]["logdir"])
             self._continue_history()
             events = sorted(self.logdir.glob("events.out.tfevents.*"))
@@ -273,7 +284,7 @@ class Trainer:
             self.history = open(self.logdir / "history.csv", "x", newline="")
             self.history.write(",".join(["round"] + self.columns) + "\n")
             self.events = EventWriter(self.logdir)
-        self.cfg.logdir = str(self.logdir)
+        self.cfg.logdir = str(self.logdir.resolve())  # so --resume finds the run from anywhere
         _atomic_write_text(self.logdir / "config.json", json.dumps(dataclasses.asdict(self.cfg), indent=2) + "\n")
         self.rows = ScalarRows(self.columns)
 
@@ -348,7 +359,7 @@ class Trainer:
         self._open_logs()
         model, sgd, batches = self.model, self.sgd, iter(self.stream)
         first = backprop(model, *next(iter(BatchStream(self.inputs, self.targets, cfg.batch_size))))
-        if self.checkpoint is None or cfg.logdir != self.checkpoint["config"].get("logdir"):
+        if not self.continuing:
             self._write_run_summaries(first)
         params = [p.detach().view(-1) for p in model.parameters()]
         pnames = [n for n, _ in model.named_parameters()]
