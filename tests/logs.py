@@ -24,10 +24,14 @@ def read_events(logdir) -> list:
 
 
 def read_scalars(logdir) -> dict[str, dict[int, float]]:
-    """{tag: {step: value}} of every scalar-plugin value in the run's event files."""
+    """{tag: {step: value}} of every scalar-plugin value in the run's event files. As in
+    TensorBoard, a tag's plugin is the one named by the first value that names one."""
+    plugin: dict[str, str] = {}
     out: dict[str, dict[int, float]] = {}
     for event in read_events(logdir):
         for v in event.summary.value:
-            if v.metadata.plugin_data.plugin_name == "scalars":
+            if v.tag not in plugin and v.HasField("metadata"):
+                plugin[v.tag] = v.metadata.plugin_data.plugin_name
+            if plugin.get(v.tag) == "scalars":
                 out.setdefault(v.tag, {})[event.step] = float(tensor_util.make_ndarray(v.tensor))
     return out

@@ -78,8 +78,14 @@ def test_random_networks_manual_equals_autograd(case):
                                msg=lambda m: f"E_total: {m}")
     for name, p in model.named_parameters():
         assert trace.grads[name].shape == p.shape, name
-    assert_same_gradients(trace.grads, autograd_gradients(model, inputs, targets), EXACT_ISH,
-                          f"sizes {model.sizes}, shared {model.shared_bias}, batch {len(inputs)}")
+    expected = autograd_gradients(model, inputs, targets)
+    what = f"sizes {model.sizes}, shared {model.shared_bias}, batch {len(inputs)}"
+    assert_same_gradients(trace.grads, expected, EXACT_ISH, what + ", traced")
+    # manual_gradients takes backprop's in-place path (keep=False): the same numbers,
+    # and its in-place ops leave the parameters, inputs and targets alone
+    before = [t.detach().clone() for t in (*model.parameters(), inputs, targets)]
+    assert_same_gradients(manual_gradients(model, inputs, targets), expected, EXACT_ISH, what)
+    assert all(torch.equal(a, b) for a, b in zip(before, (*model.parameters(), inputs, targets)))
 
 
 @given(networks_and_data())

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .loss import half_sse_terms
-
 
 @dataclass
 class LayerTrace:
@@ -49,8 +47,9 @@ class Trace:
 def backprop(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, keep: bool = True) -> Trace:
     """Forward and backward pass of a BackpropNet by the delta rule, in matrix form.
 
-    keep=False leaves Trace.layers empty and frees each layer's temporaries as soon as the
-    pass is done with them: the same arithmetic, with autograd's memory footprint."""
+    keep=False (what manual_gradients and training use) leaves Trace.layers empty, forms
+    σ(net) and delta in place and frees each layer's tensors as soon as the pass is done
+    with them: the same arithmetic in no more memory than autograd."""
     layers = list(model.layers)
     B = inputs.shape[0]
 
@@ -58,29 +57,33 @@ def backprop(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, k
     nets, outs = [], [inputs]
     for layer in layers:
         net = torch.addmm(layer.bias, outs[-1], layer.weight.T)  # out_{l-1} Wᵀ + b   (B, n_l)
-        outs.append(torch.sigmoid(net))                          # σ(net_l)           (B, n_l)
+        outs.append(torch.sigmoid(net) if keep else net.sigmoid_())  # σ(net_l)      (B, n_l)
         nets.append(net if keep else None)
     out_L = outs[-1]
 
-    loss_terms = half_sse_terms(out_L, targets)  # (E_o1, E_o2, ...)                  (n_L,)
+    # Error and its derivative share target − out.
+    err = out_L - targets                    # −(target − out)                       (B, n_L)
+    loss_terms = 0.5 * err.square().mean(0)  # E_ok = ½(target_ok − out_ok)², as half_sse_terms
+    dE_dout = err.div_(B)                    # ∂E/∂out_L = −(target − out) / B      (B, n_L)
 
     # Backward, from the output layer down.
-    dE_dout = (out_L - targets) / B  # ∂E/∂out_L = −(target − out), mean over the batch (B, n_L)
     traces: list[LayerTrace] = []
     grads: dict[str, torch.Tensor] = {}
     for l in reversed(range(len(layers))):
         out, out_prev, W, b = outs[l + 1], outs[l], layers[l].weight, layers[l].bias
-        dout_dnet = torch.addcmul(out, out, out, value=-1)  # σ' = σ(1 − σ) = out − out²  (B, n_l)
-        delta = dE_dout * dout_dnet                          # ∂E/∂net_l                   (B, n_l)
         if keep:
+            dout_dnet = torch.addcmul(out, out, out, value=-1)  # σ' = σ(1 − σ) = out − out²  (B, n_l)
+            delta = dE_dout * dout_dnet                          # ∂E/∂net_l = ∂E/∂out_l · σ'
             traces.insert(0, LayerTrace(nets[l], out, dE_dout, dout_dnet, delta))
-        del dout_dnet, dE_dout
-        grads[f"layers.{l}.weight"] = delta.T @ out_prev  # ∂net_l/∂W_l = out_{l-1}   (n_l, n_{l-1})
+        else:  # the same product in dE_dout's own buffer: g·out − (g·out)·out = g·out(1 − out)
+            delta = dE_dout.mul_(out).addcmul_(dE_dout, out, value=-1)
+        del dE_dout, out
+        outs[l + 1] = None  # out_l is no longer needed below layer l
+        grads[f"layers.{l}.weight"] = torch.mm(delta.T, out_prev)  # ∂net_l/∂W_l = out_{l-1}  (n_l, n_{l-1})
         grads[f"layers.{l}.bias"] = delta.sum() if b.dim() == 0 else delta.sum(0)  # ∂net/∂b = 1
         if l > 0:
-            dE_dout = delta @ W  # ∂net_l/∂out_{l-1} = W_l                            (B, n_{l-1})
+            dE_dout = torch.mm(delta, W)  # ∂net_l/∂out_{l-1} = W_l                   (B, n_{l-1})
         del delta
-        outs[l + 1] = None  # out_l is no longer needed below layer l
 
     # keyed and ordered like model.named_parameters(): layer by layer, weight then bias
     grads = {key: grads[key] for l in range(len(layers)) for key in (f"layers.{l}.weight", f"layers.{l}.bias")}

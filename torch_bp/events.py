@@ -65,45 +65,56 @@ SCALARS_METADATA = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin
 
 
 class ScalarRows:
-    """Encodes rounds of the same tags as events: one event per round, one value per tag."""
+    """Encodes rounds of the same tags as events: one event per round, one value per tag.
+    The first event also says, per tag, that it is a scalar (TensorBoard keeps the first
+    metadata it sees for a tag, so later events leave it out: a third of the bytes)."""
 
     def __init__(self, tags: list[str]):
         self.tags = list(tags)
-        self._templates: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
+        self._templates: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]] = {}
+        self._described = False
 
-    def _template(self, step_len: int):
-        """Event bytes for a step whose varint has step_len bytes, and where to patch them."""
-        if step_len not in self._templates:
+    def _template(self, step_len: int, metadata: bool):
+        """Event bytes for a step whose varint has step_len bytes, and where the values go."""
+        key = (step_len, metadata)
+        if key not in self._templates:
             # float32 placeholders with non-ASCII bytes, so they stand out from tags and numbers
-            sentinels = [bytes([0xA7, k & 0xFF, k >> 8, 0xC3]) for k in range(len(self.tags))]
-            values = [Summary.Value(tag=tag, metadata=SCALARS_METADATA,
+            sentinels = [bytes([0xA7, k & 0xFF, (k >> 8) & 0xFF, 0xC3 ^ (k >> 16)]) for k in range(len(self.tags))]
+            values = [Summary.Value(tag=tag, metadata=SCALARS_METADATA if metadata else None,
                                     tensor=TensorProto(dtype="DT_FLOAT", float_val=struct.unpack("<f", s)))
                       for tag, s in zip(self.tags, sentinels)]
             step = 1 << (7 * (step_len - 1))  # smallest step with a varint this long
             blob = Event(wall_time=float.fromhex("0x1.5555555555555p+900"), step=step,
                          summary=Summary(value=values)).SerializeToString()
             assert all(blob.count(s) == 1 for s in sentinels), "placeholder bytes are not unique"
-            offsets = np.array([blob.index(s) for s in sentinels])
             assert blob[0] == 0x09 and blob[9] == 0x10, "Event fields out of the expected order"
-            self._templates[step_len] = (np.frombuffer(blob, dtype=np.uint8), offsets, 10)
-        return self._templates[step_len]
+            self._templates[key] = (np.frombuffer(blob, dtype=np.uint8), np.array([blob.index(s) for s in sentinels]))
+        return self._templates[key]
 
     def encode(self, steps: np.ndarray, wall_times: np.ndarray, values: np.ndarray) -> bytes:
         """Framed records for rounds `steps` (N,) int, `wall_times` (N,), values (N, len(tags)) as float32."""
         steps = np.asarray(steps, dtype=np.int64)
+        wall_times = np.asarray(wall_times, dtype="<f8")
+        values = np.ascontiguousarray(values, dtype="<f4")
+        out, first = [], 0
+        if not self._described and len(steps):
+            out.append(self._encode(steps[:1], wall_times[:1], values[:1], metadata=True))
+            self._described, first = True, 1
+        out.append(self._encode(steps[first:], wall_times[first:], values[first:], metadata=False))
+        return b"".join(out)
+
+    def _encode(self, steps, wall_times, values, metadata: bool) -> bytes:
         out = []
-        lengths = np.array([_varint_len(s) for s in (steps[0], steps[-1])])
-        for step_len in range(lengths.min(), lengths.max() + 1):  # steps increase: few groups
-            rows = (steps >= (1 << (7 * (step_len - 1))) if step_len > 1 else True) & (steps < (1 << (7 * step_len)))
-            if not np.any(rows):
-                continue
-            template, offsets, step_at = self._template(step_len)
+        lengths = [_varint_len(s) for s in steps]
+        for step_len in sorted(set(lengths)):  # steps increase: a few runs of equal length
+            rows = np.array(lengths) == step_len
+            template, offsets = self._template(step_len, metadata)
             s = steps[rows]
             data = np.repeat(template[None], len(s), axis=0)                       # (n, L)
-            data[:, 1:9] = np.asarray(wall_times, dtype="<f8")[rows, None].view(np.uint8)
-            for j in range(step_len):  # little-endian base-128, high bit = more bytes follow
-                data[:, step_at + j] = ((s >> (7 * j)) & 0x7F) | (0x80 if j < step_len - 1 else 0)
-            v = np.ascontiguousarray(values[rows], dtype="<f4").view(np.uint8)      # (n, 4·tags)
+            data[:, 1:9] = wall_times[rows, None].view(np.uint8)                   # field 1, double
+            for j in range(step_len):  # field 2: little-endian base-128, high bit = more follow
+                data[:, 10 + j] = ((s >> (7 * j)) & 0x7F) | (0x80 if j < step_len - 1 else 0)
+            v = values[rows].view(np.uint8)                                        # (n, 4·tags)
             for k, at in enumerate(offsets):
                 data[:, at:at + 4] = v[:, 4 * k:4 * k + 4]
             out.append(frame_records(data))
