@@ -46,7 +46,7 @@ import torch
 from torch import nn
 
 from torch_bp import SEED_INPUTS, SEED_LR, SEED_TARGETS, BackpropNet, half_sse, manual_gradients
-from torch_bp.cli import ArgumentParser, fail, path_arg, positive_int
+from torch_bp.cli import ArgumentParser, fail, path_arg, positive_int, positive_int_list
 from torch_bp.model import SEED_WEIGHTS
 from torch_bp.sgd import BACKENDS
 from torch_bp.training import TrainConfig, train
@@ -78,17 +78,6 @@ def interleaved(contenders: dict, repeats: int) -> dict[str, list[float]]:
         for name in names[k % len(names):] + names[:k % len(names)]:
             times[name].append(contenders[name]())
     return times
-
-
-def batch_list(text: str) -> tuple[int, ...]:
-    """'16,256' -> (16, 256): one or more positive integers."""
-    try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
-    if min(values) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: every batch size must be >= 1")
-    return values
 
 
 def median(values) -> float:
@@ -601,7 +590,7 @@ def build_parser() -> ArgumentParser:
                    help="timed repeats per figure, the median reported (--quick: 2)")
     p.add_argument("--run-repeats", type=positive_int, default=5,
                    help="repeats of the whole 10,000-round runs (--quick: 1)")
-    p.add_argument("--batch-sizes", type=batch_list, default=(1, 16, 64, 256, 1024, 4096),
+    p.add_argument("--batch-sizes", type=positive_int_list, default=(1, 16, 64, 256, 1024, 4096),
                    help="section scale: batch sizes, e.g. 16,256 (--quick: 16,256)")
     p.add_argument("--threads", type=positive_int, default=usable_cores(),
                    help="torch.set_num_threads; default: the cores this process may use")

@@ -9,7 +9,6 @@ the deck's network, the value the deck (or the article it follows) prints, with 
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -19,7 +18,8 @@ except ImportError:  # a plain checkout: use the package beside this script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from torch_bp import SEED_INPUTS, SEED_LR, SEED_TARGETS, report
-from torch_bp.cli import ArgumentParser, InputError, fail, float_list, path_arg, positive_float, positive_int
+from torch_bp.cli import (ArgumentParser, InputError, fail, float_list, path_arg, positive_float,
+                          positive_int_list, read_json_object)
 from torch_bp.seed import DECK_ERROR_TABLE
 
 PROG = "explain.py"
@@ -37,11 +37,6 @@ def _csv(values) -> str:
     return ",".join(f"{v:g}" for v in values)
 
 
-def rounds_list(text: str) -> tuple[int, ...]:
-    """'1,300,600' -> (1, 300, 600): rounds >= 1."""
-    return tuple(positive_int(v) for v in text.split(","))
-
-
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--format", choices=list(report.RENDERERS), default="text",
@@ -52,28 +47,16 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--targets", type=float_list, default=_csv(SEED_TARGETS[0].tolist()),
                    help="target_o1,target_o2")
     p.add_argument("--lr", type=positive_float, default=SEED_LR, help="learning rate η")
-    p.add_argument("--rounds", type=rounds_list, default=_csv(DECK_ERROR_TABLE),
+    p.add_argument("--rounds", type=positive_int_list, default=_csv(DECK_ERROR_TABLE),
                    help="rounds whose error to show (round r: before the r-th update)")
     p.add_argument("--only-differences", action="store_true", help="only the lines whose verdict is `differs`")
     return p
 
 
-def read_weights(path: str) -> dict:
-    try:
-        values = json.loads(Path(path).read_text())
-    except OSError as e:
-        raise InputError(f"--weights {path}: cannot read it ({e.strerror})") from None
-    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
-        raise InputError(f"--weights {path}: not valid JSON ({e})") from None
-    if not isinstance(values, dict):
-        raise InputError(f"--weights {path}: expected a JSON object of parameter names")
-    return values
-
-
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        weights = read_weights(args.weights) if args.weights else None
+        weights = read_json_object(args.weights, "--weights") if args.weights is not None else None
         for flag, values in (("--inputs", args.inputs), ("--targets", args.targets)):
             if len(values) != 2:
                 raise InputError(f"{flag}: expected 2 numbers, got {len(values)}")

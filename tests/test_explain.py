@@ -343,7 +343,7 @@ def test_readme_errata_section_is_generated(capsys):
     (None, ["--lr", "x"], "not a number"),
     (None, ["--lr", "0"], "> 0"),
     (None, ["--rounds", "0"], ">= 1"),
-    (None, ["--rounds", "1,x"], "not an integer"),
+    (None, ["--rounds", "1,x"], "not a comma-separated list of integers"),
     (None, ["--format", "xml"], "invalid choice"),
 ])
 def test_bad_input_is_one_line_and_status_2(capsys, tmp_path, weights, argv, says):

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
+from pathlib import Path
 
 
 class InputError(Exception):
@@ -75,14 +77,35 @@ def seed_int(text: str) -> int:
     return value
 
 
-def int_list(text: str) -> tuple[int, ...]:
-    """'2,3,2' -> (2, 3, 2): at least two positive widths."""
+def positive_int_list(text: str) -> tuple[int, ...]:
+    """'16,256' -> (16, 256): one or more integers >= 1."""
     try:
         values = tuple(int(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
-    if len(values) < 2 or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} needs at least two widths, each >= 1")
+    if min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: every value must be >= 1")
+    return values
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    """'2,3,2' -> (2, 3, 2): at least two positive widths."""
+    values = positive_int_list(text)
+    if len(values) < 2:
+        raise argparse.ArgumentTypeError(f"{text!r} needs at least two widths")
+    return values
+
+
+def read_json_object(path: str, flag: str) -> dict:
+    """A JSON file holding one object, e.g. parameter names to nested lists; InputError if not."""
+    try:
+        values = json.loads(Path(path).read_text())
+    except OSError as e:
+        raise InputError(f"{flag} {path}: cannot read it ({e.strerror or e})") from None
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+        raise InputError(f"{flag} {path}: not valid JSON ({e})") from None
+    if not isinstance(values, dict):
+        raise InputError(f"{flag} {path}: expected a JSON object of parameter names")
     return values
 
 

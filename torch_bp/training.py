@@ -2,7 +2,6 @@
 TensorBoard event file, with checkpoints, resume, and clean stops on Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import json
@@ -22,13 +21,13 @@ import torch
 from . import __version__
 from .chain_rule import backprop
 from .checkpoint import load_checkpoint, save_checkpoint
-from .cli import InputError
+from .cli import InputError, read_json_object
 from .data import DATASETS, BatchStream, file_sha256, load_data
 from .events import EventWriter, ScalarRows
 from .loss import half_sse
 from .model import SEED_SIZES, BackpropNet
 from .seed import DECK_ERROR_TABLE, SEED_LR
-from .sgd import BACKENDS, trained_names
+from .sgd import BACKENDS
 
 TABLE_EVERY = 300      # the deck's error table lists every 300th round
 FLUSH_ROWS = 2000      # logged rounds buffered before they are written out
@@ -228,14 +227,7 @@ class Trainer:
                                  device=cfg.device,
                                  init="seed" if tuple(cfg.sizes) == SEED_SIZES else "random")
         if cfg.init:
-            try:
-                values = json.loads(Path(cfg.init).read_text())
-            except OSError as e:
-                raise InputError(f"--init {cfg.init}: cannot read it ({e.strerror or e})") from None
-            except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
-                raise InputError(f"--init {cfg.init}: not valid JSON ({e})") from None
-            if not isinstance(values, dict):
-                raise InputError(f"--init {cfg.init}: expected an object of parameter names")
+            values = read_json_object(cfg.init, "--init")
             try:
                 self.model.load_values(values)
             except ValueError as e:
