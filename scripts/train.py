@@ -58,13 +58,16 @@ def build_parser() -> ArgumentParser:
     return p
 
 
-def config_from_args(argv=None) -> TrainConfig:
+def config_from_args(argv=None) -> tuple[TrainConfig, dict | None]:
+    """The run's settings, and with --resume the checkpoint, whose settings it keeps."""
     parser = build_parser()
     args = parser.parse_args(argv)
     cfg = TrainConfig(**{k: v for k, v in vars(args).items()})
+    checkpoint = None
     if cfg.resume:
         from torch_bp.checkpoint import REQUIRED_CONFIG, load_checkpoint
-        saved = load_checkpoint(cfg.resume)["config"]
+        checkpoint = load_checkpoint(cfg.resume)
+        saved = checkpoint["config"]
         given = parser.explicit(argv)
         for key in sorted(REQUIRED_CONFIG - {"logdir"}):  # the settings that decide the run's numbers
             value = tuple(saved[key]) if key == "sizes" else saved[key]
@@ -74,12 +77,13 @@ def config_from_args(argv=None) -> TrainConfig:
             setattr(cfg, key, value)
         if "logdir" not in given:
             cfg.logdir = saved.get("logdir")
-    return cfg
+    return cfg, checkpoint
 
 
 def main(argv=None) -> int:
     try:
-        result = train(config_from_args(argv))
+        cfg, checkpoint = config_from_args(argv)
+        result = train(cfg, checkpoint=checkpoint)
     except (InputError, ValueError) as e:
         return fail(PROG, str(e))
     except NonFiniteLoss as e:

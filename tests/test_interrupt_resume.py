@@ -128,33 +128,31 @@ def leftovers(*folders: Path) -> list[str]:
 # ---- the straight runs everything is compared with -------------------------------------------
 
 @pytest.fixture(scope="module")
-def straight(tmp_path_factory, train_script, flags):
-    """straight(config) -> (logdir, checkpoint) of 3,000 rounds in one go (made once, on demand)."""
-    root, made = tmp_path_factory.mktemp("straight"), {}
+def finished_run(tmp_path_factory, train_script, flags):
+    """finished_run(config, steps) -> (logdir, checkpoint) of a run of `steps` rounds in one go,
+    made once, on demand; tests change only copies."""
+    root, made = tmp_path_factory.mktemp("runs"), {}
 
-    def get(config: str):
-        if config not in made:
-            logdir, ck = root / config, root / f"{config}.pt"
-            assert train_script.main([*flags(config), "--steps", str(STEPS), "--logdir", str(logdir),
+    def get(config: str, steps: int):
+        if (config, steps) not in made:
+            logdir, ck = root / f"{config}-{steps}", root / f"{config}-{steps}.pt"
+            assert train_script.main([*flags(config), "--steps", str(steps), "--logdir", str(logdir),
                                       "--save-model", str(ck), *FAST]) == 0
-            made[config] = (logdir, ck)
-        return made[config]
+            made[config, steps] = (logdir, ck)
+        return made[config, steps]
     return get
 
 
 @pytest.fixture(scope="module")
-def half(tmp_path_factory, train_script, flags):
-    """half(config) -> (logdir, checkpoint) of a finished 2,000-round run; tests change only copies."""
-    root, made = tmp_path_factory.mktemp("half"), {}
+def straight(finished_run):
+    """straight(config): 3,000 rounds in one go, what every resumed run is compared with."""
+    return lambda config: finished_run(config, STEPS)
 
-    def get(config: str):
-        if config not in made:
-            logdir, ck = root / config, root / f"{config}.pt"
-            assert train_script.main([*flags(config), "--steps", str(HALF), "--logdir", str(logdir),
-                                      "--save-model", str(ck), *FAST]) == 0
-            made[config] = (logdir, ck)
-        return made[config]
-    return get
+
+@pytest.fixture(scope="module")
+def half(finished_run):
+    """half(config): a finished 2,000-round run, to resume."""
+    return lambda config: finished_run(config, HALF)
 
 
 # ---- (a) resume is bitwise the straight run --------------------------------------------------

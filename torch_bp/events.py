@@ -105,9 +105,9 @@ class ScalarRows:
 
     def _encode(self, steps, wall_times, values, metadata: bool) -> bytes:
         out = []
-        lengths = [_varint_len(s) for s in steps]
-        for step_len in sorted(set(lengths)):  # steps increase: a few runs of equal length
-            rows = np.array(lengths) == step_len
+        lengths = np.array([_varint_len(s) for s in steps], dtype=np.int64)
+        for step_len in np.unique(lengths).tolist():  # steps increase: a few runs of equal length
+            rows = lengths == step_len
             template, offsets = self._template(step_len, metadata)
             s = steps[rows]
             data = np.repeat(template[None], len(s), axis=0)                       # (n, L)

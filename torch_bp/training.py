@@ -165,11 +165,12 @@ class Trainer:
     """Sets up a run from a TrainConfig (every input checked before anything is written),
     then trains, logs and checkpoints it. InputError for bad input, before any write."""
 
-    def __init__(self, cfg: TrainConfig, out=None, err=None):
+    def __init__(self, cfg: TrainConfig, out=None, err=None, checkpoint: dict | None = None):
+        """checkpoint: cfg.resume's contents, if the caller has loaded them already."""
         self.out, self.err = out or sys.stdout, err or sys.stderr
-        self.checkpoint = None
+        self.checkpoint = checkpoint
         try:
-            if cfg.resume:
+            if cfg.resume and checkpoint is None:
                 self.checkpoint = load_checkpoint(cfg.resume)
             self.cfg = cfg = self._resolve(cfg)
             self._build()
@@ -350,8 +351,8 @@ class Trainer:
         cfg = self.cfg
         self._open_logs()
         model, sgd, batches = self.model, self.sgd, iter(self.stream)
-        first = backprop(model, *next(iter(BatchStream(self.inputs, self.targets, cfg.batch_size))))
-        if not self.continuing:
+        if not self.continuing:  # the run's first batch, traced for the round-1 text panel
+            first = backprop(model, *next(iter(BatchStream(self.inputs, self.targets, cfg.batch_size))))
             self._write_run_summaries(first)
         params = [p.detach().view(-1) for p in model.parameters()]
         pnames = [n for n, _ in model.named_parameters()]
@@ -494,5 +495,5 @@ class Trainer:
             print(f"checkpoint: {self.cfg.save_model}", file=self.out)
 
 
-def train(cfg: TrainConfig, out=None, err=None) -> RunResult:
-    return Trainer(cfg, out, err).run()
+def train(cfg: TrainConfig, out=None, err=None, checkpoint: dict | None = None) -> RunResult:
+    return Trainer(cfg, out, err, checkpoint).run()
