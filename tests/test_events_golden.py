@@ -1,0 +1,132 @@
+"""The fast event writer against TensorBoard's own encoding.
+
+The writer patches numbers into protobuf bytes and checksums whole blocks in numpy; here its
+bytes must equal, record for record, `Event(...).SerializeToString()` framed by TensorBoard's
+RecordWriter (length, masked CRC-32C of the length, data, masked CRC-32C of the data, with
+TensorBoard's pure-Python CRC). The step is a base-128 varint, 1 byte below 2**7, 2 below 2**14,
+3 below 2**21, 4 below 2**28, so the steps cross every length boundary; a tag's "scalars"
+metadata goes in its first event only.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+from tensorboard.compat.proto.tensor_pb2 import TensorProto
+from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import crc32c
+from tensorboard.summary.writer.record_writer import RecordWriter
+
+from torch_bp.events import EventWriter, ScalarRows, masked_crc32c_rows
+
+SCALARS = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
+# every varint length from 1 to 6 bytes, each on both sides of its boundary
+EDGES = [1, 2, 63, 64, 100, 127, 128, 200, 8191, 8192, 12345, 16383, 16384, 20_000, 2**21 - 1, 2**21,
+         3_000_000, 2**28 - 1, 2**28, 2**35 - 1, 2**35]
+
+
+def reference(tags, steps, wall_times, values, described: bool) -> bytes:
+    """TensorBoard's writer: one Event per round, the metadata in the very first one unless described."""
+    out = io.BytesIO()
+    writer = RecordWriter(out)
+    for r, (step, wall_time, row) in enumerate(zip(steps, wall_times, values)):
+        first = r == 0 and not described
+        summary = Summary(value=[Summary.Value(tag=tag, metadata=SCALARS if first else None,
+                                               tensor=TensorProto(dtype="DT_FLOAT", float_val=[v]))
+                                 for tag, v in zip(tags, row.tolist())])
+        writer.write(Event(wall_time=float(wall_time), step=int(step), summary=summary).SerializeToString())
+    return out.getvalue()
+
+
+def rounds(steps, n_tags, seed=0):
+    """Wall times and float32 values (random, and some special ones) for these steps."""
+    g = np.random.default_rng(seed)
+    steps = np.asarray(steps, dtype=np.int64)
+    wall_times = 1.7e9 + np.cumsum(g.uniform(0, 1e-3, len(steps)))
+    values = g.standard_normal((len(steps), n_tags))
+    values = (values * 10.0 ** g.integers(-8, 8, values.shape)).astype(np.float32)
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, 1e-45, 3.4e38], dtype=np.float32)
+    values.flat[:min(values.size, len(specials))] = specials[:values.size]
+    return steps, wall_times, values
+
+
+def test_every_step_up_to_20000_and_beyond_one_tag_in_blocks():
+    """Steps 1 … 20,000 and the edges beyond, written in blocks as a run flushes them."""
+    steps = np.concatenate([np.arange(1, 20_001), EDGES[-7:]])
+    steps, wall_times, values = rounds(steps, 1)
+    rows = ScalarRows(["loss/total"])
+    blocks = [slice(0, 1), slice(1, 127), slice(127, 2000), slice(2000, 20_000), slice(20_000, None)]
+    got = b"".join(rows.encode(steps[b], wall_times[b], values[b]) for b in blocks)
+    assert got == reference(["loss/total"], steps, wall_times, values, described=False)
+
+
+@pytest.mark.parametrize("n_tags", [1, 2, 23, 257, 300])
+def test_many_tags_every_varint_length(n_tags):
+    """Hundreds of tags (a per-scalar log of a network with 130-350 parameters), every step length."""
+    tags = [f"param/L{k // 50 + 1}.w{k}" for k in range(n_tags)]
+    steps, wall_times, values = rounds(EDGES, n_tags, seed=n_tags)
+    rows = ScalarRows(tags)
+    first = rows.encode(steps[:3], wall_times[:3], values[:3])
+    assert first == reference(tags, steps[:3], wall_times[:3], values[:3], described=False)
+    later = rows.encode(steps[3:], wall_times[3:], values[3:])  # metadata already given
+    assert later == reference(tags, steps[3:], wall_times[3:], values[3:], described=True)
+
+
+def test_metadata_only_in_each_tags_first_event(tmp_path):
+    """Read back by TensorBoard's loader: the scalars metadata once per tag, values as float32."""
+    tags = ["loss/total", "w/w1", "w/w2"]
+    steps, wall_times, values = rounds([1, 2, 200, 201], len(tags))
+    writer = EventWriter(tmp_path)
+    rows = ScalarRows(tags)
+    writer.write_bytes(rows.encode(steps[:2], wall_times[:2], values[:2]))
+    writer.write_bytes(rows.encode(steps[2:], wall_times[2:], values[2:]))
+    writer.close()
+    events = list(EventFileLoader(str(writer.path)).Load())
+    assert events[0].file_version == "brain.Event:2"
+    assert [e.step for e in events[1:]] == steps.tolist()
+    with_metadata = [[v.HasField("metadata") for v in e.summary.value] for e in events[1:]]
+    assert with_metadata == [[True] * 3, [False] * 3, [False] * 3, [False] * 3]
+    assert events[1].summary.value[0].metadata.plugin_data.plugin_name == "scalars"
+    got = np.array([[v.tensor.float_val[0] for v in e.summary.value] for e in events[1:]], dtype=np.float32)
+    np.testing.assert_array_equal(got, values)
+
+
+def test_write_frames_one_event_as_tensorboard_does(tmp_path):
+    writer = EventWriter(tmp_path)
+    event = Event(wall_time=1.5, step=7, summary=Summary(value=[Summary.Value(tag="a", simple_value=2.0)]))
+    writer.write(event)
+    writer.close()
+    data = writer.path.read_bytes()
+    assert data.endswith(reference_record(event.SerializeToString()))
+
+
+def reference_record(blob: bytes) -> bytes:
+    out = io.BytesIO()
+    RecordWriter(out).write(blob)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data, crc", [
+    (b"", 0x00000000),
+    (b"123456789", 0xE3069283),                       # the CRC-32C check value
+    (bytes(32), 0x8A9136AA),                          # RFC 3720 B.4: 32 bytes of zeros
+    (bytes([0xFF] * 32), 0x62A8AB43),                 # 32 bytes of ones
+    (bytes(range(32)), 0x46DD794E),                   # 32 incrementing bytes
+    (bytes(range(31, -1, -1)), 0x113FDB5C),           # 32 decrementing bytes
+])
+def test_crc32c_known_vectors(data, crc):
+    """masked_crc32c_rows against published CRC-32C values, masked as TFRecord masks them."""
+    masked = (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+    row = np.frombuffer(data, dtype=np.uint8)[None]
+    assert int(masked_crc32c_rows(row)[0]) == masked
+    assert crc32c(data) == crc  # the vector itself, by TensorBoard's own CRC
+
+
+def test_crc32c_rows_equal_tensorboards_on_random_rows():
+    g = np.random.default_rng(1)
+    data = g.integers(0, 256, (50, 37), dtype=np.uint8)
+    expected = [(((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF for c in map(crc32c, map(bytes, data))]
+    assert masked_crc32c_rows(data).tolist() == expected
