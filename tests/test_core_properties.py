@@ -7,12 +7,15 @@ from __future__ import annotations
 import copy
 import io
 import math
+import weakref
 
 import pytest
 import torch
 from tolerances import DTYPE, EXACT_ISH
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
-from torch_bp import BackpropNet, SharedBiasLinear, backprop, manual_gradients
+from torch_bp import BackpropNet, SharedBiasLinear, backprop, half_sse, manual_gradients
 from torch_bp.sgd import AutogradSGD, ManualSGD, autograd_sgd, manual_sgd, sgd_rounds
 
 SIZES = (3, 4, 2)
@@ -65,6 +68,59 @@ def test_traced_backprop_keeps_every_layer_in_order():
     torch.testing.assert_close(trace.outputs, out, **EXACT_ISH)
     assert trace.inputs is x and trace.targets is t
     assert backprop(model, x, t, keep=False).layers == []
+
+
+class LiveBytes(TorchDispatchMode):
+    """Peak bytes of the tensors that ops under it allocate, while something still refers to
+    them: each new storage counts from its op until its tensor is freed. Deterministic, unlike
+    the process's resident set (tracemalloc does not see torch's allocations)."""
+
+    def __init__(self):
+        super().__init__()
+        self.live = self.peak = 0
+        self.sizes: dict[int, int] = {}
+
+    def _free(self, key):
+        self.live -= self.sizes.pop(key)
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in tree_leaves(out):
+            if isinstance(t, torch.Tensor) and t._base is None:
+                storage = t.untyped_storage()
+                if storage.data_ptr() not in self.sizes and storage.nbytes():
+                    self.sizes[storage.data_ptr()] = storage.nbytes()
+                    self.live += storage.nbytes()
+                    self.peak = max(self.peak, self.live)
+                    weakref.finalize(t, self._free, storage.data_ptr())
+        return out
+
+
+def peak_bytes(fn):
+    with LiveBytes() as mode:
+        del fn()[:]
+    return mode.peak
+
+
+def test_manual_gradients_memory_is_bounded():
+    """backprop(keep=False) holds each out_l once, the gradients, and ONE (B, n_l) buffer in
+    flight (delta_l, formed in ∂E/∂out_l's own buffer): each layer's out_l is freed as soon as
+    delta_l is formed. Autograd, for comparison, keeps σ' and the incoming gradient apart."""
+    sizes, B = (50, 300, 300, 10), 64
+    model = BackpropNet(sizes, dtype=torch.float32)
+    x, t = torch.rand(B, sizes[0]), torch.rand(B, sizes[-1])
+    item = 4
+    bound = (B * sum(sizes[1:]) + sum(p.numel() for p in model.parameters()) + B * max(sizes[1:])) * item
+    manual = peak_bytes(lambda: list(manual_gradients(model, x, t).values()))
+
+    def autograd():
+        model.zero_grad(set_to_none=True)
+        half_sse(model(x), t).backward()
+        return [p.grad for p in model.parameters()]
+
+    assert manual <= bound, f"manual_gradients peaked at {manual} bytes, over the bound {bound}"
+    assert manual <= peak_bytes(autograd)
+    assert peak_bytes(lambda: list(backprop(model, x, t).grads.values())) > bound  # keep=True keeps every layer
 
 
 # ---- train_bias and the defaults, through every entry point -------------------------------------
