@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: train test explain bench dashboard clean
+.PHONY: train test explain bench dashboard mutants clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ explain: $(VENV)/.installed  ## the worked example, step by step, with the deck'
 
 bench: $(VENV)/.installed  ## speed and memory figures, side by side
 	$(PY) scripts/benchmark.py $(ARGS)
+
+mutants: $(VENV)/.installed  ## mutation testing of the core, ~15 min on 2 cores (not part of CI)
+	$(PY) scripts/mutants.py $(ARGS)
 
 dashboard: $(VENV)/.installed  ## TensorBoard on http://localhost:6006
 	$(VENV)/bin/tensorboard --logdir runs --host localhost --port 6006

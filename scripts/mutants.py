@@ -77,11 +77,20 @@ class Mutant:
     where: str       # the enclosing function or class, "Class.method"
     before: str      # the changed expression or statement, before ...
     after: str       # ... and after
-    source: str      # the whole mutated module
+    change: tuple    # (node number in _index order, kind, argument): how to make it again
 
     @property
     def key(self) -> str:  # no line number: stable when code above moves
         return f"{Path(self.file).name} | {self.where} | {self.before} -> {self.after}"
+
+    @property
+    def source(self) -> str:
+        """The whole mutated module."""
+        tree = ast.parse((ROOT / self.file).read_text())
+        nodes, parents, _ = _index(tree)
+        k, kind, arg = self.change
+        _apply(kind, arg, nodes[k], parents[id(nodes[k])])
+        return ast.unparse(tree)
 
 
 def _skipped(tree: ast.Module) -> set[int]:
@@ -219,20 +228,21 @@ def _text(node: ast.AST, limit: int = 110) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _fields(node: ast.AST) -> dict:
+    return {f: list(v) if isinstance(v, list) else v for f, v in ast.iter_fields(node)}
+
+
 def mutants_of(file: str) -> list[Mutant]:
     """Every single-point mutant of FILES' `file`, in source order."""
-    src = (ROOT / file).read_text()
-    tree0 = ast.parse(src)
-    skip = _skipped(tree0)
-    skip_pos = {k for k, n in enumerate(_index(tree0)[0]) if id(n) in skip}
+    tree = ast.parse((ROOT / file).read_text())
+    skip = _skipped(tree)
+    nodes, parents, where = _index(tree)
     out: list[Mutant] = []
-    for k, node in enumerate(_index(ast.parse(src))[0]):
-        if k in skip_pos:
+    for k, target in enumerate(nodes):
+        if id(target) in skip:
             continue
-        for kind, arg in list(_candidates(node, None)):
-            tree = ast.parse(src)
-            nodes, parents, where = _index(tree)
-            target, parent = nodes[k], parents[id(nodes[k])]
+        parent = parents[id(target)]
+        for kind, arg in list(_candidates(target, parent)):
             if kind in ("drop", "undecorate", "return_none"):
                 context = target
             elif kind == "negate":
@@ -242,13 +252,16 @@ def mutants_of(file: str) -> list[Mutant]:
                 while len(_text(context)) < 24 and isinstance(parents[id(context)], ast.expr):
                     context = parents[id(context)]
             before = _text(context)
-            _apply(kind, arg, target, parent)
+            touched = (target, parent, context, target.func if kind == "name" else None)
+            saved = [(n, _fields(n)) for n in touched if n is not None]
+            _apply(kind, arg, target, parent)  # in place, undone below
             after = ("pass" if kind == "drop" else _text(target.test) if kind == "negate"
                      else _text(target.operand) if context is target and kind == "unwrap" else _text(context))
-            if after == before:
-                continue
-            out.append(Mutant(file, getattr(target, "lineno", 0), where[id(target)], before, after,
-                              ast.unparse(ast.fix_missing_locations(tree))))
+            for n, fields in saved:
+                for f, v in fields.items():
+                    setattr(n, f, v)
+            if after != before:
+                out.append(Mutant(file, getattr(target, "lineno", 0), where[id(target)], before, after, (k, kind, arg)))
     seen = Counter()
     for m in out:  # the same change twice in one function: number them
         seen[m.key] += 1
@@ -367,6 +380,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--limit", type=positive_int, default=None, help="at most this many mutants per file (a smoke run)")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds per mutant (default: 3x the file's unmutated test time + 10 s)")
+    p.add_argument("--tests", nargs="+", default=None, metavar="TEST",
+                   help="run these pytest node ids against every mutant instead of the files' own tests")
     p.add_argument("--list", action="store_true", help="print the mutants and exit")
     return p
 
@@ -374,6 +389,8 @@ def build_parser() -> ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     files = [f for f in FILES if Path(f).name in args.files]
+    if args.tests:
+        FILES.update({f: args.tests for f in files})
     mutants = {f: mutants_of(f)[:args.limit] for f in files}
     if args.list:
         for f in files:

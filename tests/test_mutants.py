@@ -1,0 +1,45 @@
+"""scripts/mutants.py: its mutator on its own, and a small real run (loss.py's 7 mutants against one test)."""
+import ast
+import importlib.util
+import subprocess
+import sys
+
+from conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("mutants_script", ROOT / "scripts" / "mutants.py")
+mutants = sys.modules["mutants_script"] = importlib.util.module_from_spec(spec)  # dataclasses look it up
+spec.loader.exec_module(mutants)
+
+
+def test_every_mutant_is_one_change_that_compiles():
+    for file in mutants.FILES:
+        original = ast.unparse(ast.parse((ROOT / file).read_text()))
+        found = mutants.mutants_of(file)
+        assert found, file
+        keys = [m.key for m in found]
+        assert len(set(keys)) == len(keys), f"{file}: two mutants with one key"
+        for m in found[::7]:  # a sample: unparsing every mutant takes seconds
+            compile(m.source, file, "exec")
+            assert m.source != original and m.before != m.after
+
+
+def test_decorated_functions_are_mutated():
+    wheres = {m.where for m in mutants.mutants_of("torch_bp/chain_rule.py")}
+    assert "backprop" in wheres
+    befores = [m.before for m in mutants.mutants_of("torch_bp/sgd.py") if m.where == "ManualSGD"]
+    assert "@torch.no_grad() def step" in befores
+
+
+def test_the_equivalent_list_names_core_files():
+    names = {f.rsplit("/", 1)[-1] for f in mutants.FILES}
+    listed = mutants.read_equivalents()
+    assert listed and all(key.split(" | ")[0] in names and reason for key, reason in listed.items())
+
+
+def test_a_small_run_kills_or_explains_every_mutant_of_the_loss():
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "mutants.py"), "--files", "loss.py", "--tests",
+                          "tests/test_model.py::test_half_sse_is_the_decks_error_averaged_over_rows"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "6 killed, 0 timed out, 1 equivalent (listed), 0 unexplained; 7 mutants of 1 file(s)" in run.stdout
+    assert "half_sse_terms(targets, outputs)" in run.stdout  # the survivor is shown, with its reason
