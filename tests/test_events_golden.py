@@ -10,6 +10,8 @@ metadata goes in its first event only.
 from __future__ import annotations
 
 import io
+import struct
+import time
 
 import numpy as np
 import pytest
@@ -25,7 +27,7 @@ from torch_bp.events import EventWriter, ScalarRows, masked_crc32c_rows
 SCALARS = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
 # every varint length from 1 to 6 bytes, each on both sides of its boundary
 EDGES = [1, 2, 63, 64, 100, 127, 128, 200, 8191, 8192, 12345, 16383, 16384, 20_000, 2**21 - 1, 2**21,
-         3_000_000, 2**28 - 1, 2**28, 2**35 - 1, 2**35]
+         3_000_000, 2**28 - 1, 2**28, 2**35 - 1, 2**35, 2**49, 2**56 - 1, 2**56, 2**63 - 1]  # up to int64's 9 bytes
 
 
 def reference(tags, steps, wall_times, values, described: bool) -> bytes:
@@ -55,7 +57,7 @@ def rounds(steps, n_tags, seed=0):
 
 def test_every_step_up_to_20000_and_beyond_one_tag_in_blocks():
     """Steps 1 … 20,000 and the edges beyond, written in blocks as a run flushes them."""
-    steps = np.concatenate([np.arange(1, 20_001), EDGES[-7:]])
+    steps = np.concatenate([np.arange(1, 20_001), EDGES[-11:]])
     steps, wall_times, values = rounds(steps, 1)
     rows = ScalarRows(["loss/total"])
     blocks = [slice(0, 1), slice(1, 127), slice(127, 2000), slice(2000, 20_000), slice(20_000, None)]
@@ -103,6 +105,16 @@ def test_write_frames_one_event_as_tensorboard_does(tmp_path):
     assert data.endswith(reference_record(event.SerializeToString()))
 
 
+def raw_events(data: bytes) -> list[Event]:
+    """The Events of a file as written (TensorBoard's loader would convert simple values)."""
+    events = []
+    while data:
+        (length,) = struct.unpack("<Q", data[:8])
+        events.append(Event.FromString(data[12:12 + length]))
+        data = data[12 + length + 4:]
+    return events
+
+
 def reference_record(blob: bytes) -> bytes:
     out = io.BytesIO()
     RecordWriter(out).write(blob)
@@ -130,3 +142,67 @@ def test_crc32c_rows_equal_tensorboards_on_random_rows():
     data = g.integers(0, 256, (50, 37), dtype=np.uint8)
     expected = [(((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF for c in map(crc32c, map(bytes, data))]
     assert masked_crc32c_rows(data).tolist() == expected
+
+
+def test_any_numeric_input_is_written_as_double_wall_times_and_float32_values():
+    """wall times become float64 and values float32 (what TensorBoard's scalars hold), whatever
+    array types the caller passes."""
+    tags = ["a", "b"]
+    steps, wall_times, values = rounds([1, 2, 300], len(tags))
+    expected = reference(tags, steps, wall_times.astype(np.float32), values, described=False)
+    got = ScalarRows(tags).encode(steps.astype(np.int32), wall_times.astype(np.float32), values.astype(np.float64))
+    assert got == expected
+    assert ScalarRows(tags).encode(steps.tolist(), wall_times.astype(np.float32).tolist(), values.tolist()) == expected
+
+
+def test_a_tag_holding_placeholder_bytes_is_refused():
+    """The writer patches values where its float32 placeholders are; a tag whose UTF-8 bytes
+    contain one ("§\0\0Ã" is C2 A7 00 00 C3 83) would be patched too, so it must be refused."""
+    rows = ScalarRows(["§\x00\x00Ã", "b"])
+    with pytest.raises((RuntimeError, AssertionError), match="placeholder bytes are not unique"):
+        rows.encode([1], [1.0], [[1.0, 2.0]])
+
+
+def test_appending_keeps_the_records_already_there(tmp_path):
+    tags = ["loss/total"]
+    steps, wall_times, values = rounds([1, 2, 3, 4], 1)
+    first = EventWriter(tmp_path)
+    first.write_bytes(ScalarRows(tags).encode(steps[:2], wall_times[:2], values[:2]))
+    first.close()
+    before = first.path.read_bytes()
+    again = EventWriter(tmp_path, append_to=first.path)
+    assert again.path == first.path
+    rows = ScalarRows(tags)
+    rows.encode(steps[:1], wall_times[:1], values[:1])  # the tag was described in the first part
+    again.write_bytes(rows.encode(steps[2:], wall_times[2:], values[2:]))
+    again.close()
+    assert first.path.read_bytes() == before + reference(tags, steps[2:], wall_times[2:], values[2:], described=True)
+    assert [e.step for e in EventFileLoader(str(first.path)).Load()] == [0, 1, 2, 3, 4]
+
+
+def test_file_version_event_and_summaries_carry_the_time_and_step(tmp_path):
+    start = time.time()
+    writer = EventWriter(tmp_path)
+    summary = Summary(value=[Summary.Value(tag="text", simple_value=1.0)])
+    writer.write_summary(summary, step=42)
+    writer.write_summary(summary)  # step 0 unless given
+    writer.close()
+    version, given, default = raw_events(writer.path.read_bytes())
+    assert version.file_version == "brain.Event:2"
+    assert (given.step, default.step) == (42, 0) and given.summary == default.summary == summary
+    assert all(start <= e.wall_time <= time.time() for e in (version, given, default))
+
+
+def test_flush_writes_through_and_close_closes(tmp_path):
+    writer = EventWriter(tmp_path)
+    writer.flush()
+    header = writer.path.stat().st_size
+    assert header == len(reference_record(Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString()))
+    records = ScalarRows(["a"]).encode([1], [1.0], [[1.0]])
+    writer.write_bytes(records)
+    writer.flush()
+    assert writer.path.stat().st_size == header + len(records)  # readers see it before close
+    writer.close()
+    writer.close()  # twice is fine
+    with pytest.raises(ValueError):
+        writer.write_bytes(records)
