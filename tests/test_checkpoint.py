@@ -6,7 +6,10 @@ import os
 import pytest
 import torch
 
+from dataclasses import fields
+
 from torch_bp.checkpoint import REQUIRED_CONFIG, load_checkpoint, save_checkpoint
+from torch_bp.training import TrainConfig
 
 CONFIG = {k: None for k in REQUIRED_CONFIG}
 
@@ -23,6 +26,18 @@ def test_round_trip_as_plain_data(tmp_path):
     assert loaded["round"] == 3 and torch.equal(loaded["model"]["w"], torch.ones(2)) and loaded["config"] == CONFIG
     assert torch.load(path, weights_only=True)["format"] == loaded["format"]  # torch reads it without us
     assert os.listdir(tmp_path) == ["ck.pt"]  # no temporary file left beside it
+
+
+def test_checkpoints_of_format_1_written_by_any_version_load(tmp_path):
+    """The format tag is the file's contract: a checkpoint that says torch_bp.checkpoint/1
+    (written by this version or an earlier one, here by torch.save itself) loads."""
+    torch.save({"format": "torch_bp.checkpoint/1", **state()}, tmp_path / "ck.pt")
+    assert load_checkpoint(tmp_path / "ck.pt")["round"] == 3
+
+
+def test_the_required_settings_are_settings_a_run_saves():
+    assert REQUIRED_CONFIG <= {f.name for f in fields(TrainConfig)}
+    assert {"lr", "backend", "train_bias", "sizes", "seed", "batch_size", "shuffle"} <= REQUIRED_CONFIG
 
 
 def test_save_replaces_the_previous_checkpoint(tmp_path):

@@ -21,7 +21,19 @@ def test_csv_and_json_read_as_float64_inputs_then_targets(tmp_path):
         assert inputs.tolist() == XOR_INPUTS.tolist() and targets.tolist() == XOR_TARGETS.tolist()
     inputs, targets = load_data(tmp_path / "x.csv", 2)  # the last n_out columns are the targets
     assert inputs.tolist() == [[0.0], [0.0], [1.0], [1.0]] and targets.tolist() == [[0, 0], [1, 1], [0, 1], [1, 0]]
-    assert set(DATASETS) >= {"xor"} and DATASETS["xor"] == (XOR_INPUTS, XOR_TARGETS)
+
+
+def test_built_in_data_sets_are_float64_pairs_and_xor_is_xor():
+    assert set(DATASETS) == {"seed", "xor"} and DATASETS["xor"] == (XOR_INPUTS, XOR_TARGETS)
+    for inputs, targets in DATASETS.values():
+        assert inputs.dtype == targets.dtype == torch.float64 and len(inputs) == len(targets)
+    assert sorted(map(tuple, XOR_INPUTS.tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert XOR_TARGETS[:, 0].tolist() == [float(a != b) for a, b in XOR_INPUTS.tolist()]
+
+
+def test_one_data_row_is_enough(tmp_path):
+    (tmp_path / "one.csv").write_text("i1,t1\n0.5,1\n")
+    assert [t.tolist() for t in load_data(tmp_path / "one.csv", 1)] == [[[0.5]], [[1.0]]]
 
 
 def test_file_sha256(tmp_path):
@@ -34,6 +46,8 @@ BAD = {
     "empty.csv": ("", "a header row and at least one data row"),
     "one_column.csv": ("t1\n1\n", "1 columns leave no inputs before the 1 target"),
     "ragged.csv": ("i1,i2,t1\n0,0,0\n1,1\n", "line 3 has 2 values, the header has 3"),
+    "short_first.csv": ("i1,i2,t1\n0,0\n1,1,1\n", "line 2 has 2 values, the header has 3"),
+    "empty_cell.csv": ("i1,i2,t1\n0,,1\n", "line 2: not a number"),
     "word.csv": ("i1,i2,t1\n0,0,0\n1,x,1\n", "line 3: not a number"),
     "nan.csv": ("i1,i2,t1\n0,nan,0\n", "data row 1: nan is not a finite number"),
     "inf.json": ('{"inputs": [[0, 1]], "targets": [[Infinity]]}', "targets row 1: inf is not a finite number"),
@@ -90,6 +104,11 @@ def test_mini_batches_keep_inputs_and_targets_paired():
         for _ in range(7):
             a, b = next(it)
             assert torch.equal(b, 10 * a)
+
+
+def test_the_shuffle_seed_defaults_to_0():
+    x = torch.arange(6.0)[:, None]
+    assert rows(BatchStream(x, x, 2, shuffle=True), 6) == rows(BatchStream(x, x, 2, shuffle=True, seed=0), 6)
 
 
 def test_shuffled_epochs_differ_and_each_covers_the_data():
