@@ -222,13 +222,24 @@ def _index(tree: ast.AST):
     return nodes, parents, where
 
 
-def _text(node: ast.AST, limit: int = 110) -> str:
+def _text(node: ast.AST) -> str:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):  # its decorators and name
         keyword = "class" if isinstance(node, ast.ClassDef) else "def"
-        text = " ".join([f"@{ast.unparse(d)}" for d in node.decorator_list] + [f"{keyword} {node.name}"])
-    else:
-        text = " ".join(ast.unparse(node).split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+        return " ".join([f"@{ast.unparse(d)}" for d in node.decorator_list] + [f"{keyword} {node.name}"])
+    return " ".join(ast.unparse(node).split())
+
+
+def _clip(before: str, after: str, limit: int = 110) -> tuple[str, str]:
+    """Both texts cut to about `limit` characters around where they first differ."""
+    if max(len(before), len(after)) <= limit:
+        return before, after
+    start = next((k for k, (a, b) in enumerate(zip(before, after)) if a != b), min(len(before), len(after)))
+    start = max(0, start - limit // 2)
+
+    def cut(text):
+        piece = text[start:start + limit]
+        return ("…" if start else "") + piece + ("…" if start + limit < len(text) else "")
+    return cut(before), cut(after)
 
 
 def _fields(node: ast.AST) -> dict:
@@ -265,7 +276,8 @@ def mutants_of(file: str) -> list[Mutant]:
                 for f, v in fields.items():
                     setattr(n, f, v)
             if after != before:
-                out.append(Mutant(file, getattr(target, "lineno", 0), where[id(target)], before, after, (k, kind, arg)))
+                out.append(Mutant(file, getattr(target, "lineno", 0), where[id(target)], *_clip(before, after),
+                                  (k, kind, arg)))
     seen = Counter()
     for m in out:  # the same change twice in one function: number them
         seen[m.key] += 1
@@ -404,8 +416,9 @@ def main(argv=None) -> int:
     equivalent = read_equivalents()
     start = time.monotonic()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill stops the children and cleans up
-    import numpy, pytest, torch, hypothesis  # noqa: E401,F401  warm: every forked child shares them
-    from tensorboard.compat.proto import event_pb2  # noqa: F401
+    # warm: every forked child shares what the parent has imported
+    import hypothesis.strategies, numpy, pytest, torch, torch.testing, torch.utils._python_dispatch  # noqa: E401,F401
+    import tensorboard.backend.event_processing.event_file_loader, tensorboard.summary.writer.record_writer  # noqa
 
     with tempfile.TemporaryDirectory(prefix="torch_bp_mutants_") as tmp:
         # 1. each file's tests on the unmutated tree: they must pass; their time sets the timeout

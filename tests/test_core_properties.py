@@ -254,6 +254,11 @@ def test_random_init_depends_on_the_seed_only():
         assert torch.equal(p, q) and torch.equal(p, r)
 
 
+def test_the_random_seed_defaults_to_0():
+    for p, q in zip(BackpropNet(SIZES).parameters(), BackpropNet(SIZES, seed=0).parameters()):
+        assert torch.equal(p, q)
+
+
 def test_shared_bias_layer_init_is_seeded_too():
     torch.manual_seed(3)
     a = SharedBiasLinear(5, 2, dtype=DTYPE)
