@@ -474,10 +474,10 @@ def main(argv=None) -> int:
         for m in survivors:
             print(f"  {m.file}:{m.line} | {m.where} | {m.before} -> {m.after} | "
                   f"{equivalent.get(m.key, 'UNEXPLAINED')}")
-    keys = {m.key for m in items}
-    stale = [k for k in equivalent if Path(k.split(' | ')[0]).name in args.files and k not in keys]
+    outcome = {m.key: results[n][0] for n, m in enumerate(items)}
+    stale = [k for k in equivalent if k.split(" | ")[0] in args.files and outcome.get(k, "killed") != "survived"]
     if stale and args.limit is None:
-        print(f"\n{len(stale)} listed equivalent(s) match no mutant any more (update {EQUIVALENT_FILE.name}):")
+        print(f"\n{len(stale)} listed equivalent(s) no surviving mutant matches any more (update {EQUIVALENT_FILE.name}):")
         for k in stale:
             print(f"  {k}")
     print(f"\n{totals['killed']} killed, {totals['timeout']} timed out, {totals['equivalent']} equivalent (listed), "

@@ -155,12 +155,18 @@ def test_any_numeric_input_is_written_as_double_wall_times_and_float32_values():
     assert ScalarRows(tags).encode(steps.tolist(), wall_times.astype(np.float32).tolist(), values.tolist()) == expected
 
 
-def test_a_tag_holding_placeholder_bytes_is_refused():
-    """The writer patches values where its float32 placeholders are; a tag whose UTF-8 bytes
-    contain one ("§\0\0Ã" is C2 A7 00 00 C3 83) would be patched too, so it must be refused."""
-    rows = ScalarRows(["§\x00\x00Ã", "b"])
-    with pytest.raises((RuntimeError, AssertionError), match="placeholder bytes are not unique"):
-        rows.encode([1], [1.0], [[1.0, 2.0]])
+def test_tags_holding_placeholder_like_bytes_encode_exactly_or_are_refused():
+    """The writer patches values where its float32 placeholders sit; tags whose UTF-8 bytes look
+    like placeholders ("§\0\0Ã" is C2 A7 00 00 C3 83) must never get patched: the bytes equal
+    TensorBoard's, or the writer refuses the tags with an error (never wrong bytes)."""
+    tags = ["§\x00\x00Ã", "§\x01\x00Ã", "b"]
+    steps, wall_times, values = rounds([1, 2], len(tags))
+    try:
+        got = ScalarRows(tags).encode(steps, wall_times, values)
+    except (RuntimeError, AssertionError) as e:
+        assert "placeholder bytes are not unique" in str(e)
+    else:
+        assert got == reference(tags, steps, wall_times, values, described=False)
 
 
 def test_appending_keeps_the_records_already_there(tmp_path):
