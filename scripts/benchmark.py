@@ -37,17 +37,14 @@ import tempfile
 from pathlib import Path
 from time import perf_counter
 
-try:
-    import torch_bp  # noqa: F401
-except ImportError:  # a plain checkout: use the package beside this script
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package beside this script
 
 import torch
 from torch import nn
 
-from torch_bp import SEED_INPUTS, SEED_LR, SEED_TARGETS, BackpropNet, half_sse, manual_gradients
+from torch_bp import DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet, half_sse, manual_gradients
 from torch_bp.cli import ArgumentParser, fail, path_arg, positive_int, positive_int_list
-from torch_bp.model import SEED_WEIGHTS
+from torch_bp.deck import DECK_WEIGHTS
 from torch_bp.sgd import BACKENDS
 from torch_bp.training import TrainConfig, train
 
@@ -139,18 +136,18 @@ class Targets:
 
 
 # ---- section "train": the deck's network, per round and whole runs (issue 3) -----------------
-def seed_data():
-    return SEED_INPUTS, SEED_TARGETS  # (1, 2) float64 each
+def deck_data():
+    return DECK_INPUTS, DECK_TARGETS  # (1, 2) float64 each
 
 
 def plain_module() -> nn.Module:
     """The deck's network as a PyTorch user writes it: nn.Linear + nn.Sigmoid, float64, the
-    seed's weights and biases (per-unit biases filled with b1, b2: the same function)."""
+    deck's weights and biases (per-unit biases filled with b1, b2: the same function)."""
     net = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid()).double()
     with torch.no_grad():
         for l, linear in enumerate((net[0], net[2])):
-            linear.weight.copy_(torch.tensor(SEED_WEIGHTS[f"layers.{l}.weight"], dtype=torch.float64))
-            linear.bias.fill_(SEED_WEIGHTS[f"layers.{l}.bias"])
+            linear.weight.copy_(torch.tensor(DECK_WEIGHTS[f"layers.{l}.weight"], dtype=torch.float64))
+            linear.bias.fill_(DECK_WEIGHTS[f"layers.{l}.bias"])
     return net
 
 
@@ -162,11 +159,11 @@ class PlainLoop:
         from torch.utils.tensorboard import SummaryWriter
         self.SummaryWriter, self.log, self.root = SummaryWriter, log, root
         self.model = plain_module()
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=SEED_LR)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=DECK_LR)
         self.last_logdir: Path | None = None
 
     def rounds(self, n: int, writer=None) -> None:
-        model, opt, (x, t) = self.model, self.optimizer, seed_data()
+        model, opt, (x, t) = self.model, self.optimizer, deck_data()
         for r in range(n):
             opt.zero_grad()
             loss = half_sse(model(x), t)
@@ -188,7 +185,7 @@ class PlainLoop:
         """Seconds for a whole run of n rounds: new model, optimizer and writer included."""
         t0 = perf_counter()
         self.model = plain_module()
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=SEED_LR)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=DECK_LR)
         writer = self._writer() if self.log else None
         self.rounds(n, writer)
         if writer is not None:
@@ -205,10 +202,10 @@ class BackendLoop:
 
     def __init__(self, backend: str):
         self.backend = backend
-        self.sgd = BACKENDS[backend](BackpropNet(), SEED_LR)
+        self.sgd = BACKENDS[backend](BackpropNet(), DECK_LR)
 
     def block(self, n: int) -> float:
-        sgd, (x, t) = self.sgd, seed_data()
+        sgd, (x, t) = self.sgd, deck_data()
         t0 = perf_counter()
         for _ in range(n):
             sgd.step(sgd.forward_backward(x, t))
@@ -216,7 +213,7 @@ class BackendLoop:
 
     def whole_run(self, n: int) -> float:
         t0 = perf_counter()
-        self.sgd = BACKENDS[self.backend](BackpropNet(), SEED_LR)
+        self.sgd = BACKENDS[self.backend](BackpropNet(), DECK_LR)
         self.block(n)
         return perf_counter() - t0
 
@@ -244,7 +241,7 @@ class TrainRun:
 
 def bench_train(args, root: Path, targets: Targets) -> dict:
     block, warm, steps = args.block_rounds, args.warmup_rounds, args.run_steps
-    print(f"\n== train: the deck's 2-2-2 network, float64, one sample, η = {SEED_LR} (issue 3) ==")
+    print(f"\n== train: the deck's 2-2-2 network, float64, one sample, η = {DECK_LR} (issue 3) ==")
 
     # -- per round: blocks of `block` rounds, interleaved ------------------------------------
     loops = {

@@ -9,10 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-try:
-    import torch_bp  # noqa: F401
-except ImportError:  # a plain checkout: use the package beside this script
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package beside this script
 
 from torch_bp.cli import (ArgumentParser, InputError, fail, int_list, path_arg, positive_float, positive_int,
                           seed_int)
@@ -33,7 +30,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
     p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
                    help="JSON of initial parameters (names of named_parameters() to nested lists)")
-    p.add_argument("--dataset", choices=["seed", "xor"], default=d.dataset, help="built-in data")
+    p.add_argument("--dataset", choices=["deck", "xor"], default=d.dataset, help="built-in data")
     p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
                    help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
     p.add_argument("--batch-size", type=positive_int, default=d.batch_size,

@@ -25,8 +25,8 @@ from .cli import InputError, read_json_object
 from .data import DATASETS, BatchStream, file_sha256, load_data
 from .events import EventWriter, ScalarRows
 from .loss import half_sse
-from .model import SEED_SIZES, BackpropNet
-from .seed import DECK_ERROR_TABLE, SEED_LR
+from .model import DECK_SIZES, BackpropNet
+from .deck import DECK_ERROR_TABLE, DECK_LR
 from .sgd import BACKENDS
 
 TABLE_EVERY = 300      # the deck's error table lists every 300th round
@@ -41,13 +41,13 @@ MAX_SCALAR_PARAMETERS = 200  # larger networks log each parameter's norm, not ev
 class TrainConfig:
     """Every setting of a run; saved as config.json beside its logs."""
     steps: int = 10_000              # rounds in the whole run; one round = one update
-    lr: float = SEED_LR              # η
+    lr: float = DECK_LR              # η
     backend: str = "manual"          # "manual": manual_gradients; "autograd": backward() + optim.SGD
     train_bias: bool = False         # update b1, b2 too (the deck's table keeps them fixed)
-    sizes: tuple = SEED_SIZES        # layer widths, inputs first
+    sizes: tuple = DECK_SIZES        # layer widths, inputs first
     per_unit_bias: bool = False      # ordinary per-unit biases instead of one per layer
     init: str | None = None          # JSON file of initial parameters; None: seed or seeded random
-    dataset: str = "seed"            # built-in data: "seed" (the deck's one sample) or "xor"
+    dataset: str = "deck"            # built-in data: "deck" (the deck's one sample) or "xor"
     data: str | None = None          # CSV or JSON data file; overrides dataset
     batch_size: int | None = None    # rows per round; None: all (batch gradient descent)
     shuffle: bool = False            # a new random order each epoch (else data order)
@@ -79,9 +79,9 @@ class NonFiniteLoss(RuntimeError):
 
 
 def is_deck_setting(cfg: TrainConfig) -> bool:
-    """The run the deck's error table describes: seed network, data, η, biases fixed."""
-    return (tuple(cfg.sizes) == SEED_SIZES and not cfg.per_unit_bias and cfg.init is None
-            and cfg.data is None and cfg.dataset == "seed" and cfg.lr == SEED_LR and not cfg.train_bias)
+    """The run the deck's error table describes: the deck's network, data, η, biases fixed."""
+    return (tuple(cfg.sizes) == DECK_SIZES and not cfg.per_unit_bias and cfg.init is None
+            and cfg.data is None and cfg.dataset == "deck" and cfg.lr == DECK_LR and not cfg.train_bias)
 
 
 class StopSignals:
@@ -226,7 +226,7 @@ class Trainer:
         self.inputs, self.targets = inputs.to(cfg.device), targets.to(cfg.device)
         self.model = BackpropNet(cfg.sizes, shared_bias=not cfg.per_unit_bias, seed=cfg.seed,
                                  device=cfg.device,
-                                 init="seed" if tuple(cfg.sizes) == SEED_SIZES else "random")
+                                 init="deck" if tuple(cfg.sizes) == DECK_SIZES else "random")
         if cfg.init:
             values = read_json_object(cfg.init, "--init")
             try:
