@@ -7,7 +7,7 @@
 Section "train" (issue 3): microseconds per round of the deck's 2-2-2 network for the manual
 backend, the autograd backend and a plain eager-autograd loop (nn.Module, backward,
 optim.SGD, one SummaryWriter.add_scalar per round); whole 10,000-round runs of
-torch_bp.training.train() against that plain loop; and what train()'s logging costs per round,
+torch_bp.run.train() against that plain loop; and what train()'s logging costs per round,
 in time and in bytes written.
 
 Section "scale" (issue 5): one forward-and-backward of a float32 784-1024-1024-10 network,
@@ -46,7 +46,7 @@ from torch_bp import DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet, half_sse, 
 from torch_bp.cli import ArgumentParser, fail, path_arg, positive_int, positive_int_list
 from torch_bp.deck import DECK_WEIGHTS
 from torch_bp.sgd import BACKENDS
-from torch_bp.training import TrainConfig, train
+from torch_bp.run import TrainConfig, train
 
 PROG = "benchmark.py"
 
@@ -219,7 +219,7 @@ class BackendLoop:
 
 
 class TrainRun:
-    """torch_bp.training.train(): the full run, its terminal output into a StringIO."""
+    """torch_bp.run.train(): the full run, its terminal output into a StringIO."""
 
     def __init__(self, backend: str, steps: int, log_interval: int, root: Path):
         self.backend, self.steps, self.log_interval, self.root = backend, steps, log_interval, root

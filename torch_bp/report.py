@@ -355,3 +355,21 @@ def to_json(rows: list[Row]) -> str:
 
 
 RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}
+
+
+def trace_markdown(trace, scalar_names: list[str], round_: int) -> str:
+    """One round of any BackpropNet as a markdown table, the deck's way: net, out per unit (first
+    row of the batch), E_ok, E_total, then ∂E_total/∂θ for every scalar θ (`scalar_names`, in
+    named_parameters() order). trace: a backprop() Trace with its layers (keep=True)."""
+    lines = [f"Round {round_}, first row of the batch:", "", "| quantity | value |", "|---|---|"]
+    for l, layer in enumerate(trace.layers, start=1):
+        kind = "o" if l == len(trace.layers) else ("h" if len(trace.layers) == 2 else f"h{l}_")
+        for j in range(layer.net.shape[1]):
+            lines.append(f"| net_{kind}{j + 1} | {layer.net[0, j].item():.9f} |")
+            lines.append(f"| out_{kind}{j + 1} | {layer.out[0, j].item():.9f} |")
+    for k, e in enumerate(trace.loss_terms.tolist(), start=1):
+        lines.append(f"| E_o{k} | {e:.9f} |")
+    lines.append(f"| E_total | {trace.loss.item():.9f} |")
+    grads = torch.cat([g.reshape(-1) for g in trace.grads.values()]).tolist()
+    lines += [f"| ∂E_total/∂{name} | {g:.9f} |" for name, g in zip(scalar_names, grads)]
+    return "\n".join(lines)
