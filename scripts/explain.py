@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The deck's worked example, line by line, checked against the numbers the deck prints.
 
 Each line: a quantity, its formula in the deck's notation, the value torch_bp computes and, for
@@ -7,17 +8,18 @@ the deck's network, the value the deck (or the article it follows) prints, with 
     python scripts/explain.py --format markdown --only-differences   # the README's errata
     python scripts/explain.py --weights w.json --inputs 0.1,0.2 --lr 0.1  # another 2-2-2 setting
 """
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package beside this script
+if __name__ == "__main__":  # a process of its own: signals are caught from here on (no torch yet)
+    from torch_bp.run import signals
+    signals.catch("explain.py")
 
-from torch_bp import report
-from torch_bp.cli import (ArgumentParser, InputError, fail, float_list, path_arg, positive_float,
+from torch_bp import report  # noqa: E402
+from torch_bp.cli import (ArgumentParser, InputError, fail, float_list, path_arg, positive_float,  # noqa: E402
                           positive_int_list, read_json_object)
-from torch_bp.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS
+from torch_bp.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS  # noqa: E402
 
 PROG = "explain.py"
 # --format markdown: the heading and the line under it, with and without --only-differences.
