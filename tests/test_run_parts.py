@@ -186,6 +186,15 @@ def test_round_1_panel_is_history_csvs_first_row_for_shuffled_batches(tmp_path):
     assert f"{panel['∂E_total/∂L1.w1_1']:.9f}" == f"{first['grad/L1.w1_1'][0]:.9f}"
 
 
+def test_graph_is_tensorboards_own_without_the_trace_check():
+    from torch.utils.tensorboard._pytorch_graph import graph
+
+    from torch_bp import BackpropNet
+    from torch_bp.run.dashboard import graph_def
+    model, x = BackpropNet((2, 3, 1)), torch.rand(1, 2, dtype=torch.float64)
+    assert graph_def(model, x).SerializeToString() == graph(model, x)[0].SerializeToString()
+
+
 # ---- signals -------------------------------------------------------------------------------------
 
 def test_signals_module_imports_without_torch():
