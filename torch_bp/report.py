@@ -198,9 +198,10 @@ def _printings() -> dict[str, list[tuple[str, str, str]]]:
 
 
 def worked_example(weights: dict | None = None, inputs=SEED_INPUTS, targets=SEED_TARGETS,
-                   lr: float = SEED_LR, rounds=tuple(DECK_ERROR_TABLE)) -> list[Row]:
+                   lr: float = SEED_LR, rounds=tuple(DECK_ERROR_TABLE), printed: bool = True) -> list[Row]:
     """Every line of the worked example for a 2-2-2 BackpropNet; for the seed network (the
-    deck's weights, inputs, targets and η) also the printed values, their verdicts and causes.
+    deck's weights, inputs, targets and η) also the printed values, their verdicts and causes
+    (printed=False: the computed lines only, one per quantity, for any network).
 
     weights: {named_parameters() name: nested list}, None for the deck's. Raises ValueError
     naming the first bad entry of weights, or inputs/targets that are not 2 numbers."""
@@ -211,7 +212,7 @@ def worked_example(weights: dict | None = None, inputs=SEED_INPUTS, targets=SEED
     if inputs.shape != (1, 2) or targets.shape != (1, 2):
         raise ValueError(f"inputs and targets must be 2 numbers each, got {inputs.tolist()} and {targets.tolist()}")
     rounds = tuple(sorted(set(rounds)))
-    seed = (lr == SEED_LR and torch.equal(inputs, SEED_INPUTS) and torch.equal(targets, SEED_TARGETS)
+    seed = printed and (lr == SEED_LR and torch.equal(inputs, SEED_INPUTS) and torch.equal(targets, SEED_TARGETS)
             and all(torch.equal(p, q) for p, q in zip(model.parameters(), BackpropNet().parameters())))
     if not seed:
         E = history(model, inputs, targets, lr, rounds)
