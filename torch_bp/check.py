@@ -24,6 +24,7 @@ import re
 import textwrap
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, localcontext
+from functools import cache
 
 import torch
 
@@ -70,7 +71,8 @@ _SLOT = {"w1": ("h1", "i1"), "w2": ("h1", "i2"), "w3": ("h2", "i1"), "w4": ("h2"
          "w5": ("o1", "out_h1"), "w6": ("o1", "out_h2"), "w7": ("o2", "out_h1"), "w8": ("o2", "out_h2")}
 
 
-def working(mistake: str = NONE, path: str = "o1") -> list[Step]:
+@cache
+def working(mistake: str = NONE, path: str = "o1") -> tuple[Step, ...]:
     """One forward pass, backward pass and SGD step of the 2-2-2 network, in computation order,
     as the slides write it, with one catalogued mistake (NONE: the slides' own):
 
@@ -154,7 +156,7 @@ def working(mistake: str = NONE, path: str = "o1") -> list[Step]:
          lambda a, b, c, d: a * b + c * d)  # shared bias: Σ_j delta_hj
     for wn in ("w1", "w2", "w3", "w4"):
         step(f"{wn}+", f"{wn} η dE_total/d{wn}", update)
-    return steps
+    return tuple(steps)
 
 
 def evaluate(steps: list[Step], setting: dict[str, float], given: dict[str, float] | None = None) -> dict[str, float]:
@@ -193,7 +195,7 @@ def read_values(values) -> dict[str, str]:
             raise ValueError(f"{name}: {json.dumps(value)} is not a finite number")
         digits = Decimal(text).as_tuple()
         if len(digits.digits) > _MAX_DIGITS or abs(digits.exponent) > _MAX_DIGITS:
-            raise ValueError(f"{name}: {json.dumps(value)} has more than {_MAX_DIGITS} digits")
+            raise ValueError(f"{name}: {json.dumps(value)} has more than {_MAX_DIGITS} digits or decimals")
         texts[name] = text
     return {q: texts[q] for q in names if q in texts}
 
@@ -214,6 +216,15 @@ def judge(steps, exact, setting, given: dict[str, str], slip: str | None = None,
     the working's formula applied to the learner's own earlier values (those that are not
     `differs`; for the others, what the formula gives). slip: a value let through as a digit
     slip, carried on when carry_slip. Returns ({quantity: verdict}, {quantity: carried value})."""
+    return _judge(steps, exact, setting, given, slip, carry_slip, fit_only=False)
+
+
+def _fits(steps, exact, setting, given, slip=None, carry_slip=False) -> bool:
+    """No given value but slip `differs` under the working."""
+    return _judge(steps, exact, setting, given, slip, carry_slip, fit_only=True)
+
+
+def _judge(steps, exact, setting, given, slip, carry_slip, fit_only):
     carried, verdicts = dict(setting), {}
     for s in steps:
         recomputed = s.f(*(carried[x] for x in s.inputs))
@@ -224,10 +235,12 @@ def judge(steps, exact, setting, given: dict[str, str], slip: str | None = None,
         v = _agrees(exact[s.quantity], text)
         if v == "differs" and _agrees(recomputed, text) != "differs":
             v = "rounding-carried"
+        if fit_only and v == "differs" and s.quantity != slip:
+            return False
         verdicts[s.quantity] = v
         if v != "differs" or (s.quantity == slip and carry_slip):
             carried[s.quantity] = float(text)
-    return verdicts, carried
+    return True if fit_only else (verdicts, carried)
 
 
 @dataclass
@@ -266,27 +279,30 @@ def _setting(weights, inputs, targets, lr) -> dict[str, float]:
 
 def _fitted_lrs(setting, exact, given):
     """η other than the given one that w+ = w − η·∂E_total/∂w may need: from each given w+,
-    η = (w − w+)/∂E_total/∂w, then at 1, 2, … significant digits."""
-    for wn in ("w5", "w6", "w7", "w8", "w1", "w2", "w3", "w4"):
-        g = exact[f"dE_total/d{wn}"]
-        if f"{wn}+" in given and g != 0:
-            eta = (setting[wn] - float(given[f"{wn}+"])) / g
-            for digits in range(1, 16):
-                nice = float(f"{eta:.{digits}g}")
-                if nice > 0 and nice != setting["η"]:
-                    yield nice
+    η = (w − w+)/∂E_total/∂w, then at 1, 2, … significant digits; the surest estimates first
+    (the largest |∂E_total/∂w| against the w+ written to the fewest decimals)."""
+    sure = sorted((-abs(exact[f"dE_total/d{wn}"]) * 10.0 ** _decimals(given[f"{wn}+"]), wn)
+                  for wn in ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8")
+                  if f"{wn}+" in given and exact[f"dE_total/d{wn}"] != 0)
+    for _, wn in sure:
+        eta = (setting[wn] - float(given[f"{wn}+"])) / exact[f"dE_total/d{wn}"]
+        for digits in range(1, 16):
+            nice = float(f"{eta:.{digits}g}")
+            if nice > 0 and nice != setting["η"]:
+                yield nice
 
 
-def _variants(setting, exact, given):
-    """(id, working, setting, note) for every catalogued mistake but digit-slip."""
+def _variants(setting, exact, given, first):
+    """(id, working, setting, note) for every catalogued mistake but digit-slip; learning-rate
+    only where the first wrong value is a w+ (before them it changes nothing)."""
     for m in MISTAKES:
         if m == "one-path-only":
             yield m, working(m, "o1"), setting, "∂E_total/∂out_h1 and ∂E_total/∂out_h2 both from E_o1 alone"
             yield m, working(m, "own"), setting, "∂E_total/∂out_h1 from E_o1 alone, ∂E_total/∂out_h2 from E_o2 alone"
-        elif m == "learning-rate":
+        elif m == "learning-rate" and first.endswith("+"):
             for eta in dict.fromkeys(_fitted_lrs(setting, exact, given)):
                 yield m, working(), {**setting, "η": eta}, f"η = {eta:g} fits, not the given {setting['η']:g}"
-        elif m != "digit-slip":
+        elif m not in ("digit-slip", "learning-rate"):
             yield m, working(m), setting, ""
 
 
@@ -307,15 +323,14 @@ def diagnose(values: dict[str, str], weights: dict | None = None, inputs=SEED_IN
         return Check(lines, Diagnosis(NONE, None, _all_agree(verdicts), [NONE]))
 
     fits = {}  # id -> (its exact values, note, its setting); the first variant of an id that fits
-    for m, steps, s, note in _variants(setting, exact, values):
+    for m, steps, s, note in _variants(setting, exact, values, first):
         if m not in fits:
             predicted = evaluate(steps, s)
-            if all(v != "differs" for v in judge(steps, predicted, s, values)[0].values()):
+            if _fits(steps, predicted, s, values):
                 fits[m] = predicted, note, s
     if slip := _slip(values[first], exact[first]):
         for carry in (False, True):
-            slipped = judge(true_working, exact, setting, values, slip=first, carry_slip=carry)[0]
-            if all(v != "differs" for q, v in slipped.items() if q != first):
+            if _fits(true_working, exact, setting, values, slip=first, carry_slip=carry):
                 note = f"{values[first]} is {slip} with two adjacent digits swapped"
                 fits["digit-slip"] = exact, note + ("; your later values carry the slip on" if carry else ""), setting
                 break
