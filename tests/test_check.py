@@ -274,15 +274,16 @@ def learners(draw, setting=settings_):
         values = working(s, mistake if mistake in FORMULA_MISTAKES else "none", draw(st.sampled_from(["o1", "own"])))
     names = NAMES if draw(st.booleans()) else draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True))
     digits, style = draw(st.integers(4, 9)), draw(st.sampled_from(["decimals", "significant", "cut off"]))
-    texts = {q: printed(values[q], digits, style) for q in NAMES if q in names}
-    if mistake == "digit-slip":
-        q = draw(st.sampled_from(sorted(texts)))
-        places = [i for i in range(len(texts[q]) - 1) if texts[q][i:i + 2].isdigit() and texts[q][i] != texts[q][i + 1]]
-        if places:
-            texts[q] = swapped(texts[q], draw(st.sampled_from(places)))
+    given = {q: printed(values[q], digits, style) for q in NAMES if q in names}
     if draw(st.booleans()):  # as JSON numbers: they claim the digits of their repr
-        return s, {q: float(t) for q, t in texts.items()}, mistake
-    return s, texts, mistake
+        given = {q: float(t) for q, t in given.items()}
+    if mistake == "digit-slip":  # the slipped one as the text written
+        q = draw(st.sampled_from(sorted(given)))
+        text = given[q] if isinstance(given[q], str) else repr(given[q])
+        places = [i for i in range(len(text) - 1) if text[i:i + 2].isdigit() and text[i] != text[i + 1]]
+        if places:
+            given[q] = swapped(text, draw(st.sampled_from(places)))
+    return s, given, mistake
 
 
 @settings(max_examples=150)
@@ -402,20 +403,20 @@ def test_readme_shows_the_real_output(capsys):
     ('{"net_h1": "-inf"}', "not a finite number"),
     ('{"net_h1": "0.' + "3" * 40 + '"}', "more than 30 digits or decimals"),
     ('{"net_h1": "1e-99"}', "more than 30 digits or decimals"),
+    (b"\xff\xfe", "not valid JSON"),
 ])
 def test_bad_file_is_one_line_and_status_2(capsys, tmp_path, content, says):
     path = tmp_path / "mine.json"
     if content is not None:
-        path.write_text(content)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
     status, out, err = run_main(capsys, "--check", path)
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith(f"explain.py: error: --check {path}: ") and says in err, err
 
 
 def test_bad_file_from_the_command_line_has_no_traceback(tmp_path):
-    for content in (b'{"net_h1": "x"}', b"\xff\xfe"):
-        path = tmp_path / "mine.json"
-        path.write_bytes(content)
-        proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "explain.py"), "--check", str(path)],
-                              capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 2 and proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr
+    path = tmp_path / "mine.json"
+    path.write_bytes(b'{"net_h1": "x"}')
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "explain.py"), "--check", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr

@@ -341,9 +341,9 @@ def diagnose(values: dict[str, str], weights: dict | None = None, inputs=SEED_IN
                                       + _redo(true_working, first, rows[first].formula, setting, carried, values), []))
     mistake = next(iter(fits))
     lr_fit = fits["learning-rate"][2]["η"] if "learning-rate" in fits else None
-    described = "; ".join(f"{m}: {MISTAKES[m]}" + (f" ({note})" if note else "") for m, (_, note, _) in fits.items())
+    described = "; ".join(f"{m}, {MISTAKES[m]}" + (f": {note}" if note else "") for m, (_, note, _) in fits.items())
     if len(fits) == 1:
-        explanation = f"{yours}. It fits {described}."
+        explanation = f"{yours}. The mistake that fits every value you gave: {described}."
     else:
         apart = _tells_apart({m: p for m, (p, _, _) in fits.items()}, values)
         explanation = f"{yours}. {len(fits)} mistakes fit every value you gave: {described}. {apart}"
@@ -402,9 +402,8 @@ def to_text(check: Check) -> str:
     width = [max(len(c[i]) for c in cells) for i in range(3)]
     lines = [f"{q:<{width[0]}}  {y:>{width[1]}}  {t:>{width[2]}}  {v}" for q, y, t, v in cells]
     d = check.diagnosis
-    lines += ["", f"diagnosis: {d.mistake}" + (f" at {d.first_wrong}" if d.first_wrong else "")]
-    if len(d.candidates) > 1:
-        lines.append(f"candidates: {', '.join(d.candidates)}")
+    mistakes = " or ".join(d.candidates) if len(d.candidates) > 1 else d.mistake
+    lines += ["", f"diagnosis: {mistakes}" + (f" at {d.first_wrong}" if d.first_wrong else "")]
     lines += textwrap.wrap(d.explanation, 80)
     return "\n".join(lines) + "\n"
 
