@@ -22,6 +22,7 @@ import json
 import math
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, localcontext
 from functools import cache
@@ -58,7 +59,7 @@ _MAX_DIGITS = 30  # more than float64 holds; bounds the Decimal arithmetic of a 
 class Step:
     quantity: str
     inputs: tuple[str, ...]  # earlier quantities, or the setting: w1..w8, b1, b2, i1, i2, target_o1, target_o2, η
-    f: object                # f(*inputs) -> value
+    f: Callable[..., float]  # f(*inputs)
 
 
 def _sigmoid(x: float) -> float:
@@ -159,22 +160,22 @@ def working(mistake: str = NONE, path: str = "o1") -> tuple[Step, ...]:
     return tuple(steps)
 
 
-def evaluate(steps: list[Step], setting: dict[str, float], given: dict[str, float] | None = None) -> dict[str, float]:
-    """Every quantity of the working from the setting; a quantity in given takes the given
-    value instead (the later ones are then computed from it)."""
-    values, given = dict(setting), given or {}
+def evaluate(steps: tuple[Step, ...], setting: dict[str, float]) -> dict[str, float]:
+    """Every quantity of the working, from the setting."""
+    values = dict(setting)
     for s in steps:
-        values[s.quantity] = given[s.quantity] if s.quantity in given else s.f(*(values[x] for x in s.inputs))
+        values[s.quantity] = s.f(*(values[x] for x in s.inputs))
     return values
 
 
 # --- The learner's file -------------------------------------------------------------------------
 
-def quantities() -> list[str]:
+@cache
+def quantities() -> tuple[str, ...]:
     """The names a learner's file may use, in the order of the computation: the quantity names
     of explain.py's rows for one step (the training rounds are not one step's working)."""
     rows = {r.quantity for r in worked_example(rounds=(), printed=False)}
-    return [s.quantity for s in working() if s.quantity in rows]
+    return tuple(s.quantity for s in working() if s.quantity in rows)
 
 
 def read_values(values) -> dict[str, str]:
@@ -211,20 +212,13 @@ def _agrees(x: float, text: str) -> str:
         return verdict(x, text)
 
 
-def judge(steps, exact, setting, given: dict[str, str], slip: str | None = None, carry_slip: bool = False):
+def _judge(steps, exact, setting, given: dict[str, str], slip: str | None = None, carry_slip: bool = False,
+           fit_only: bool = False):
     """The verdict of each given value under a working: against its exact values, else against
     the working's formula applied to the learner's own earlier values (those that are not
     `differs`; for the others, what the formula gives). slip: a value let through as a digit
-    slip, carried on when carry_slip. Returns ({quantity: verdict}, {quantity: carried value})."""
-    return _judge(steps, exact, setting, given, slip, carry_slip, fit_only=False)
-
-
-def _fits(steps, exact, setting, given, slip=None, carry_slip=False) -> bool:
-    """No given value but slip `differs` under the working."""
-    return _judge(steps, exact, setting, given, slip, carry_slip, fit_only=True)
-
-
-def _judge(steps, exact, setting, given, slip, carry_slip, fit_only):
+    slip, carried on when carry_slip. Returns ({quantity: verdict}, {quantity: carried value});
+    fit_only: whether no given value but slip `differs`, at the first that does."""
     carried, verdicts = dict(setting), {}
     for s in steps:
         recomputed = s.f(*(carried[x] for x in s.inputs))
@@ -280,7 +274,7 @@ def _setting(weights, inputs, targets, lr) -> dict[str, float]:
 def _fitted_lrs(setting, exact, given):
     """η other than the given one that w+ = w − η·∂E_total/∂w may need: from each given w+,
     η = (w − w+)/∂E_total/∂w, then at 1, 2, … significant digits; the surest estimates first
-    (the largest |∂E_total/∂w| against the w+ written to the fewest decimals)."""
+    (the largest |∂E_total/∂w| · 10^decimals of w+: the least uncertain η)."""
     sure = sorted((-abs(exact[f"dE_total/d{wn}"]) * 10.0 ** _decimals(given[f"{wn}+"]), wn)
                   for wn in ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8")
                   if f"{wn}+" in given and exact[f"dE_total/d{wn}"] != 0)
@@ -316,7 +310,7 @@ def diagnose(values: dict[str, str], weights: dict | None = None, inputs=SEED_IN
     setting = _setting(weights, inputs, targets, lr)
     true_working = working()
     exact = {**evaluate(true_working, setting), **{q: r.computed for q, r in rows.items()}}
-    verdicts, carried = judge(true_working, exact, setting, values)
+    verdicts, carried = _judge(true_working, exact, setting, values)
     lines = [Line(q, rows[q].formula, text, rows[q].computed, verdicts[q]) for q, text in values.items()]
     first = next((q for q, v in verdicts.items() if v == "differs"), None)
     if first is None:
@@ -326,11 +320,11 @@ def diagnose(values: dict[str, str], weights: dict | None = None, inputs=SEED_IN
     for m, steps, s, note in _variants(setting, exact, values, first):
         if m not in fits:
             predicted = evaluate(steps, s)
-            if _fits(steps, predicted, s, values):
+            if _judge(steps, predicted, s, values, fit_only=True):
                 fits[m] = predicted, note, s
     if slip := _slip(values[first], exact[first]):
         for carry in (False, True):
-            if _fits(true_working, exact, setting, values, slip=first, carry_slip=carry):
+            if _judge(true_working, exact, setting, values, slip=first, carry_slip=carry, fit_only=True):
                 note = f"{values[first]} is {slip} with two adjacent digits swapped"
                 fits["digit-slip"] = exact, note + ("; your later values carry the slip on" if carry else ""), setting
                 break
