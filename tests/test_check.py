@@ -317,7 +317,7 @@ def test_no_catalogued_mistake():
     texts = {q: printed(values[q], 5, "decimals") for q in NAMES} | {"out_h1": "0.60000"}
     d = check_diagnosis(DECK, texts, "unknown")
     assert (d.mistake, d.first_wrong, d.candidates) == ("unknown", "out_h1", [])
-    assert "out_h1 = σ(net_h1) = 1/(1 + e^(−net_h1)), with net_h1 = 0.3775 (yours), gives 0.593269992" in d.explanation
+    assert "out_h1 = σ(net_h1) = 1/(1 + e^(−net_h1)), with net_h1 = 0.3775 (yours), gives 0.5932700." in d.explanation
 
 
 def test_correct_values_rounded_and_carried_are_none():
@@ -358,6 +358,8 @@ def test_text_and_markdown_output(capsys):
     assert status == 0 and out.split()[:4] == ["quantity", "yours", "true", "verdict"]
     assert max(map(len, out.splitlines())) <= 80
     assert "diagnosis: digit-slip at dE_total/dw5" in out
+    status, out, _ = run_main(capsys, "--check", DECK_FILE, "--format", "json", "--only-differences")
+    assert status == 0 and [r["quantity"] for r in json.loads(out)["rows"]] == ["dE_total/dw5"]
     status, out, _ = run_main(capsys, "--check", DECK_FILE, "--format", "markdown")
     assert status == 0 and "**Diagnosis:** `digit-slip` at `dE_total/dw5`" in out
     assert sum(line.startswith("| ") for line in out.splitlines()) == 1 + len(json.loads(DECK_FILE.read_text()))

@@ -272,18 +272,30 @@ def _setting(weights, inputs, targets, lr) -> dict[str, float]:
 
 
 def _fitted_lrs(setting, exact, given):
-    """η other than the given one that w+ = w − η·∂E_total/∂w may need: from each given w+,
-    η = (w − w+)/∂E_total/∂w, then at 1, 2, … significant digits; the surest estimates first
-    (the largest |∂E_total/∂w| · 10^decimals of w+: the least uncertain η)."""
-    sure = sorted((-abs(exact[f"dE_total/d{wn}"]) * 10.0 ** _decimals(given[f"{wn}+"]), wn)
-                  for wn in ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8")
-                  if f"{wn}+" in given and exact[f"dE_total/d{wn}"] != 0)
-    for _, wn in sure:
-        eta = (setting[wn] - float(given[f"{wn}+"])) / exact[f"dE_total/d{wn}"]
+    """Positive η other than the given one that w+ = w − η·∂E_total/∂w may need, shortest
+    first: the η each given w+ allows at its precision (rounded or cut off; with the true
+    ∂E_total/∂w, or the learner's own), all of them together, then each alone, and in that
+    range the numbers of 1, 2, … significant digits."""
+    ranges = {"true": [], "own": []}
+    for wn in ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"):
+        if f"{wn}+" not in given:
+            continue
+        text = Decimal(given[f"{wn}+"])
+        unit = Decimal(1).scaleb(text.as_tuple().exponent)
+        low, high = (text - unit / 2, text + unit) if text >= 0 else (text - unit, text + unit / 2)
+        g = exact[f"dE_total/d{wn}"]
+        for whose, g in (("true", g), ("own", float(given.get(f"dE_total/d{wn}", g)))):
+            if g != 0:  # η = (w − w+)/g over w+ in [low, high]
+                ranges[whose].append(sorted(((setting[wn] - float(low)) / g, (setting[wn] - float(high)) / g)))
+    together = [(max(r[0] for r in rs), min(r[1] for r in rs)) for rs in ranges.values() if rs]
+    for low, high in [*together, *ranges["true"], *ranges["own"]]:
+        if high <= 0 or low > high:
+            continue
         for digits in range(1, 16):
-            nice = float(f"{eta:.{digits}g}")
-            if nice > 0 and nice != setting["η"]:
-                yield nice
+            step = 10.0 ** (math.floor(math.log10(high)) - digits + 1)
+            eta = float(f"{max(math.ceil(low / step), 1) * step:.{digits}g}")
+            if eta <= high and eta != setting["η"]:
+                yield eta
 
 
 def _variants(setting, exact, given, first):
@@ -372,7 +384,8 @@ def _redo(steps, first, formula, setting, carried, values) -> str:
     for x in step.inputs:
         whose = "yours" if x in values else ("the setting" if x in setting else "from your values")
         ins.append(f"{x} = {carried[x]:.10g} ({whose})")
-    return f"Redo this step: {formula}, with {', '.join(ins)}, gives {step.f(*(carried[x] for x in step.inputs)):.10g}."
+    value = _shown(step.f(*(carried[x] for x in step.inputs)), values[first])
+    return f"Redo this step: {formula}, with {', '.join(ins)}, gives {value}."
 
 
 def _tells_apart(predicted: dict[str, dict[str, float]], values: dict[str, str]) -> str:
