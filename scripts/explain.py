@@ -53,7 +53,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--only-differences", action="store_true", help="only the lines whose verdict is `differs`")
     p.add_argument("--check", type=path_arg, metavar="FILE",
                    help="JSON {quantity: your value} (names as in --format json, values as numbers or as the "
-                        "text you wrote): each against the true one, the first wrong one and the mistake")
+                        "text you wrote): each against the true one, the first wrong one and the mistake (no --rounds)")
     return p
 
 
@@ -66,12 +66,12 @@ def main(argv=None) -> int:
                 raise InputError(f"{flag}: expected 2 numbers, got {len(values)}")
         if args.check is not None:
             try:
-                values = check.read_values(read_json_object(args.check, "--check", "quantity names"))
+                learner = check.read_values(read_json_object(args.check, "--check", "quantity names"))
             except ValueError as e:
                 raise InputError(f"--check {args.check}: {e}") from None
         try:
             if args.check is not None:
-                found = check.diagnose(values, weights, args.inputs, args.targets, args.lr)
+                found = check.diagnose(learner, weights, args.inputs, args.targets, args.lr)
             else:
                 rows = report.worked_example(weights, args.inputs, args.targets, args.lr, args.rounds)
         except ValueError as e:  # load_values: the first missing, unknown or misshapen entry
