@@ -47,14 +47,14 @@ from torch_bp.cli import ArgumentParser, positive_int  # noqa: E402
 # The core, and the tests that cover each file (pytest arguments; fast subsets, run with -x).
 # The ONE place that names the files: paths move here when modules move.
 FILES = {
-    "torch_bp/chain_rule.py": ["tests/test_seed_numbers.py", "tests/test_core_properties.py", "tests/test_gradients.py"],
+    "torch_bp/chain_rule.py": ["tests/test_deck_numbers.py", "tests/test_core_properties.py", "tests/test_gradients.py"],
     "torch_bp/loss.py": ["tests/test_model.py", "tests/test_core_properties.py"],
-    "torch_bp/sgd.py": ["tests/test_core_properties.py", "tests/test_seed_numbers.py"],
-    "torch_bp/model.py": ["tests/test_model.py", "tests/test_core_properties.py", "tests/test_seed_numbers.py"],
+    "torch_bp/sgd.py": ["tests/test_core_properties.py", "tests/test_deck_numbers.py"],
+    "torch_bp/model.py": ["tests/test_model.py", "tests/test_core_properties.py", "tests/test_deck_numbers.py"],
     "torch_bp/data.py": ["tests/test_data.py", "tests/test_batch.py::test_batches_in_data_order_last_one_smaller",
                          "tests/test_batch.py::test_shuffled_order_is_seeded_and_covers_each_epoch"],
-    "torch_bp/checkpoint.py": ["tests/test_checkpoint.py"],
-    "torch_bp/events.py": ["tests/test_events_golden.py"],
+    "torch_bp/run/checkpoint.py": ["tests/test_checkpoint.py"],
+    "torch_bp/run/events.py": ["tests/test_events_golden.py"],
 }
 EQUIVALENT_FILE = ROOT / "tests" / "mutants_equivalent.txt"
 PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "--no-header"]

@@ -8,8 +8,8 @@ import torch
 
 from dataclasses import fields
 
-from torch_bp.checkpoint import REQUIRED_CONFIG, load_checkpoint, save_checkpoint
-from torch_bp.training import TrainConfig
+from torch_bp.run.checkpoint import REQUIRED_CONFIG, load_checkpoint, save_checkpoint
+from torch_bp.run.config import TrainConfig
 
 CONFIG = {k: None for k in REQUIRED_CONFIG}
 

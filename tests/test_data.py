@@ -24,7 +24,7 @@ def test_csv_and_json_read_as_float64_inputs_then_targets(tmp_path):
 
 
 def test_built_in_data_sets_are_float64_pairs_and_xor_is_xor():
-    assert set(DATASETS) == {"seed", "xor"} and DATASETS["xor"] == (XOR_INPUTS, XOR_TARGETS)
+    assert set(DATASETS) == {"deck", "xor"} and DATASETS["xor"] == (XOR_INPUTS, XOR_TARGETS)
     for inputs, targets in DATASETS.values():
         assert inputs.dtype == targets.dtype == torch.float64 and len(inputs) == len(targets)
     assert sorted(map(tuple, XOR_INPUTS.tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1)]

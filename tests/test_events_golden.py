@@ -22,7 +22,7 @@ from tensorboard.compat.proto.tensor_pb2 import TensorProto
 from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import crc32c
 from tensorboard.summary.writer.record_writer import RecordWriter
 
-from torch_bp.events import EventWriter, ScalarRows, masked_crc32c_rows
+from torch_bp.run.events import EventWriter, ScalarRows, masked_crc32c_rows
 
 SCALARS = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
 # every varint length from 1 to 6 bytes, each on both sides of its boundary
@@ -163,7 +163,7 @@ def test_tags_holding_placeholder_like_bytes_encode_exactly_or_are_refused():
     steps, wall_times, values = rounds([1, 2], len(tags))
     try:
         got = ScalarRows(tags).encode(steps, wall_times, values)
-    except (RuntimeError, AssertionError) as e:
+    except RuntimeError as e:
         assert "placeholder bytes are not unique" in str(e)
     else:
         assert got == reference(tags, steps, wall_times, values, described=False)
