@@ -1,4 +1,4 @@
-"""scripts/mutants.py: its mutator on its own, and a small real run (loss.py's 7 mutants against one test)."""
+"""scripts/mutants.py: its mutator on its own, and a small real run (3 mutants of loss.py against one test)."""
 import ast
 import importlib.util
 import subprocess
@@ -36,10 +36,10 @@ def test_the_equivalent_list_names_core_files():
     assert listed and all(key.split(" | ")[0] in names and reason for key, reason in listed.items())
 
 
-def test_a_small_run_kills_or_explains_every_mutant_of_the_loss():
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "mutants.py"), "--files", "loss.py", "--tests",
-                          "tests/test_model.py::test_half_sse_is_the_decks_error_averaged_over_rows"],
+def test_a_small_run_kills_the_first_mutants_of_the_loss():
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "mutants.py"), "--files", "loss.py", "--limit", "3",
+                          "--tests", "tests/test_model.py::test_half_sse_is_the_decks_error_averaged_over_rows"],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "6 killed, 0 timed out, 1 equivalent (listed), 0 unexplained; 7 mutants of 1 file(s)" in run.stdout
-    assert "half_sse_terms(targets, outputs)" in run.stdout  # the survivor is shown, with its reason
+    assert "loss.py                3       3       0        0      0       0" in run.stdout
+    assert "3 killed, 0 timed out, 0 equivalent (listed), 0 unexplained; 3 mutants of 1 file(s)" in run.stdout
