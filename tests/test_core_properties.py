@@ -339,3 +339,38 @@ def test_load_values_sets_every_parameter_and_broadcasts_a_per_unit_bias():
         shared.load_values(deck_values(**{"layers.0.bias": [0.35, 0.35]}))
     with pytest.raises(ValueError, match="finite"):
         shared.load_values(deck_values(**{"layers.1.bias": float("inf")}))
+
+
+# ---- the article's sequential rule ----------------------------------------------------------
+
+def sequential_reference(w, b1, b2, i1, i2, t1, t2, lr, rounds):
+    """The sequential rule in scalars, as the article's figures imply: w5..w8 updated first,
+    then the hidden deltas taken through the UPDATED w5..w8. Returns each round's E and the
+    final weights."""
+    sigma = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    w, errors = list(w), []
+    for _ in range(rounds):
+        w1, w2, w3, w4, w5, w6, w7, w8 = w
+        h1, h2 = sigma(w1 * i1 + w2 * i2 + b1), sigma(w3 * i1 + w4 * i2 + b1)
+        o1, o2 = sigma(w5 * h1 + w6 * h2 + b2), sigma(w7 * h1 + w8 * h2 + b2)
+        errors.append(0.5 * (t1 - o1) ** 2 + 0.5 * (t2 - o2) ** 2)
+        d1, d2 = (o1 - t1) * o1 * (1 - o1), (o2 - t2) * o2 * (1 - o2)  # delta_o
+        w5, w6, w7, w8 = w5 - lr * d1 * h1, w6 - lr * d1 * h2, w7 - lr * d2 * h1, w8 - lr * d2 * h2
+        e1, e2 = (d1 * w5 + d2 * w7) * h1 * (1 - h1), (d1 * w6 + d2 * w8) * h2 * (1 - h2)  # through new w5..w8
+        w = [w1 - lr * e1 * i1, w2 - lr * e1 * i2, w3 - lr * e2 * i1, w4 - lr * e2 * i2, w5, w6, w7, w8]
+    return errors, w
+
+
+def test_sequential_sgd_is_the_sequential_rule_in_scalars():
+    from torch_bp.sgd import sequential_sgd
+    w, b1, b2 = (0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55), 0.35, 0.60
+    x, t = torch.tensor([[0.05, 0.10]], dtype=DTYPE), torch.tensor([[0.01, 0.99]], dtype=DTYPE)
+    model = BackpropNet()
+    errors, final = sequential_reference(w, b1, b2, 0.05, 0.10, 0.01, 0.99, 0.5, rounds=4)
+    traces = [trace for _, trace in zip(range(5), sequential_sgd(model, iter(lambda: (x, t), None), 0.5))]
+    for trace, expected in zip(traces, errors):
+        assert trace.inputs is x and trace.targets is t
+        torch.testing.assert_close(trace.loss.item(), expected, **EXACT_ISH)
+    got = model.layers[0].weight.flatten().tolist() + model.layers[1].weight.flatten().tolist()
+    torch.testing.assert_close(got, final, **EXACT_ISH)
+    assert model.layers[0].bias.item() == b1 and model.layers[1].bias.item() == b2  # biases fixed

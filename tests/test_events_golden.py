@@ -212,3 +212,25 @@ def test_flush_writes_through_and_close_closes(tmp_path):
     writer.close()  # twice is fine
     with pytest.raises(ValueError):
         writer.write_bytes(records)
+
+
+@pytest.mark.parametrize("steps, wall_times, values", [
+    ([1, 2], [1.0, 2.0], [1.0, 2.0]),                    # values not (N, tags)
+    ([1, 2], [1.0, 2.0], [[1.0, 2.0, 3.0]] * 2),         # a value too many
+    ([1, 2, 3], [1.0, 2.0], [[1.0, 2.0]] * 2),           # a step too many
+    ([1, 2], [1.0, 2.0, 3.0], [[1.0, 2.0]] * 2),         # a wall time too many
+    ([1, 2], [1.0, 2.0], [[1.0, 2.0]] * 3),              # a row too many
+])
+def test_mismatched_rounds_are_refused(steps, wall_times, values):
+    with pytest.raises(ValueError, match=r"expected N steps, N wall times and \(N, 2\) values"):
+        ScalarRows(["a", "b"]).encode(steps, wall_times, values)
+
+
+def test_steps_from_0_are_written_and_negative_ones_refused():
+    """Step 0 is written as an explicit 0 where protobuf leaves the default out: other bytes,
+    the same Event once read (rounds start at 1, so runs never write it)."""
+    steps, wall_times, values = rounds([0, 1], 1)
+    got = raw_events(ScalarRows(["a"]).encode(steps, wall_times, values))
+    assert got == raw_events(reference(["a"], steps, wall_times, values, False))
+    with pytest.raises(ValueError, match="steps must be >= 0, got -1"):
+        ScalarRows(["a"]).encode([-1, 1], wall_times, values)
