@@ -15,6 +15,9 @@ settings.register_profile("explore", deadline=None, max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
+# Runs draw their pictures in a child process (seconds of CPU each); the tests that check them
+# turn it back on (monkeypatch.setenv), the rest would only load the 2 cores.
+os.environ.setdefault("TORCH_BP_FIGURES", "0")
 
 
 def load_script(name: str):

@@ -124,9 +124,9 @@ class ScalarRows:
 class EventWriter:
     """One TensorBoard event file: new in `logdir`, or an existing one to append to."""
 
-    def __init__(self, logdir: str | os.PathLike, append_to: str | os.PathLike | None = None):
+    def __init__(self, logdir: str | os.PathLike, append_to: str | os.PathLike | None = None, suffix: str = ""):
         if append_to is None:
-            name = f"events.out.tfevents.{time.time():.6f}.{socket.gethostname()}.{os.getpid()}.torch_bp"
+            name = f"events.out.tfevents.{time.time():.6f}.{socket.gethostname()}.{os.getpid()}.torch_bp{suffix}"
             self.path = Path(logdir) / name
             self._file = open(self.path, "xb")
             self.write(Event(wall_time=time.time(), file_version="brain.Event:2"))

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__
+from . import __version__, figures
 from .chain_rule import backprop
 from .checkpoint import load_checkpoint, save_checkpoint
 from .cli import InputError, read_json_object
@@ -72,6 +72,7 @@ class RunResult:
     status: str          # "finished", "interrupted (SIGINT)", ...
     final_loss: float    # E_total after the last update (nan if none)
     outputs: list        # the network's outputs after the last update
+    figures: object = None  # the child process drawing RUN/figures/ (subprocess.Popen), if any
 
 
 class NonFiniteLoss(RuntimeError):
@@ -265,7 +266,8 @@ class Trainer:
         if self.continuing:
             self.logdir = Path(ckpt["config"]["logdir"])
             self._continue_history()
-            events = sorted(self.logdir.glob("events.out.tfevents.*"))
+            events = sorted(p for p in self.logdir.glob("events.out.tfevents.*")
+                            if not p.name.endswith(figures.IMAGES_SUFFIX))  # the trainer's own
             self.events = EventWriter(self.logdir, append_to=events[-1]) if events else EventWriter(self.logdir)
             from tensorboard.compat.proto.event_pb2 import Event, SessionLog
             # TensorBoard drops anything logged after the checkpoint's round by the crashed run.
@@ -440,7 +442,12 @@ class Trainer:
             from torch.utils.tensorboard import summary as tbs
             self.events.write_summary(tbs.hparams({"steps": cfg.steps}, {"loss/total": final})[2], step=r)
         self._close()
-        result = RunResult(self.logdir, done, status, final, outputs.tolist())
+        # Pictures in a child process: drawing them takes longer than the deck's whole run. The
+        # milestone images go to the events only when the run ends normally (a resumed run's
+        # START record would not hide images of an interrupted one drawn after it).
+        drawing = None if cfg.dry_run else figures.start(
+            self.logdir, events_after=None if status.startswith("interrupted") else self.start)
+        result = RunResult(self.logdir, done, status, final, outputs.tolist(), drawing)
         self._print_summary(result)
         return result
 
@@ -489,6 +496,9 @@ class Trainer:
         print(f"\n{head}. After the last update: E_total = {res.final_loss:.10g}, outputs = [{outs}]",
               file=self.out)
         print(f"logs: {self.logdir}/ (history.csv, config.json, TensorBoard events)", file=self.out)
+        if res.figures is not None:
+            print(f"figures: {self.logdir / figures.FOLDER}/ (loss, parameters, network-first, network-last; "
+                  "drawn in the background, ready in a few seconds)", file=self.out)
         print(f"dashboard: tensorboard --logdir {self.logdir.parent} --host localhost   "
               "then open http://localhost:6006", file=self.out)
         if self.cfg.save_model:
