@@ -77,48 +77,48 @@ def test_other_small_shapes_use_the_same_layout(tmp_path):
 
 
 def test_large_networks_get_one_heat_map_per_layer(tmp_path):
-    model = BackpropNet((3, 16, 8, 2), seed=1)
+    model = BackpropNet((3, 6, 2), seed=1)
     x = torch.rand(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     texts = svg_texts(draw.draw_network(model, backprop(model, x, x[:, :2]), tmp_path / "big", round=7)[0])
-    assert {"layer 1: W, b (16×3 and b)", "layer 3: ∂E/∂W, ∂E/∂b (2×8 and b)"} <= texts
+    assert {"layer 1: W, b (6×3 and b)", "layer 2: ∂E/∂W, ∂E/∂b (2×6 and b)"} <= texts
     assert not any(t.startswith("net_") for t in texts)
 
 
 # ---- a run's figures -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def deck_600(tmp_path_factory, train_script):
-    """The deck's run for 600 rounds, its pictures drawn by the child process a run starts."""
+def deck_300(tmp_path_factory, train_script):
+    """The deck's run for 300 rounds, its pictures drawn by the child process a run starts."""
     logdir = tmp_path_factory.mktemp("fig") / "deck"
     mp = pytest.MonkeyPatch()
     mp.setenv("TORCH_BP_FIGURES", "1")
     try:
         from torch_bp.training import TrainConfig, train
-        result = train(TrainConfig(steps=600, logdir=str(logdir), graph=False), out=open("/dev/null", "w"))
+        result = train(TrainConfig(steps=300, logdir=str(logdir), graph=False), out=open("/dev/null", "w"))
     finally:
         mp.undo()
     assert result.figures is not None and result.figures.wait(timeout=120) == 0
     return logdir
 
 
-def test_every_finished_run_gets_its_figures(deck_600):
-    names = sorted(p.name for p in (deck_600 / "figures").iterdir())
+def test_every_finished_run_gets_its_figures(deck_300):
+    names = sorted(p.name for p in (deck_300 / "figures").iterdir())
     assert names == sorted(f"{n}.{ext}" for n in ("loss", "parameters", "network-first", "network-last")
                            for ext in ("svg", "png"))
-    first, last = svg_texts(deck_600 / "figures/network-first.svg"), svg_texts(deck_600 / "figures/network-last.svg")
+    first, last = svg_texts(deck_300 / "figures/network-first.svg"), svg_texts(deck_300 / "figures/network-last.svg")
     assert {"w1 = 0.15", "net_h1 = 0.3775", "∂E/∂w5 = 0.082167041"} <= first
-    h = read_history(deck_600)  # round 600's row is the last
+    h = read_history(deck_300)  # round 300's row is the last
     assert f"w5 = {draw.num(h['weights/w5'][-1])}" in last and "w5 = 0.4" not in last
     assert f"E_total = {draw.num(h['loss/total'][-1])}" in " ".join(last)
-    loss = svg_texts(deck_600 / "figures/loss.svg")
+    loss = svg_texts(deck_300 / "figures/loss.svg")
     assert "the deck's table (slide 40 Backpropagation-Error)" in loss
-    assert "Error, rounds 1 to 600: 0.298371109 → " + draw.num(h["loss/total"][-1]) in loss
+    assert "Error, rounds 1 to 300: 0.298371109 → " + draw.num(h["loss/total"][-1]) in loss
 
 
-def test_milestone_images_are_in_the_event_file(deck_600):
+def test_milestone_images_are_in_the_event_file(deck_300):
     # TensorBoard's loader turns image summaries into the images plugin's [width, height, PNG]
-    images = {e.step: v for e in read_events(deck_600) for v in e.summary.value if v.tag == "network"}
-    assert sorted(images) == [1, 300, 600]  # round 1, the deck's table round 300, the last round
+    images = {e.step: v for e in read_events(deck_300) for v in e.summary.value if v.tag == "network"}
+    assert sorted(images) == [1, 300]  # round 1 and the last, which is the deck's table round 300
     for v in images.values():
         assert v.metadata.plugin_data.plugin_name == "images"
         width, height, png = v.tensor.string_val
@@ -129,9 +129,9 @@ def test_mini_batch_loss_shows_the_error_on_all_data(tmp_path, train_script):
     logdir = tmp_path / "xor"
     assert train_script.main(["--dataset", "xor", "--sizes", "2,3,1", "--batch-size", "1", "--steps", "40",
                               "--logdir", str(logdir), "--no-graph"]) == 0
-    paths = figures.write_figures(logdir)
-    assert len(paths) == 8
-    texts = svg_texts(logdir / "figures/loss.svg")
+    columns, data = figures.read_history(logdir)
+    cfg = json.loads((logdir / "config.json").read_text())
+    texts = svg_texts(draw.save(figures.loss_figure(columns, data, cfg), tmp_path / "loss", formats=("svg",))[0])
     assert {"E on all data (before the round's update)", "E_total of the round's batch (before its update)"} <= texts
     assert not any("slide 40" in t for t in texts)  # not the deck's setting
 
