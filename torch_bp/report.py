@@ -18,6 +18,7 @@ import copy
 import itertools
 import json
 import re
+import textwrap
 from dataclasses import asdict, dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from functools import cache
@@ -340,20 +341,42 @@ def _cells(row: Row) -> dict[str, str]:
             "verdict": row.verdict or "", "source": row.source or ""}
 
 
+TEXT_WIDTH = 80  # the text report fits a terminal
+
+
+def _text_source(row: Row) -> tuple[str, str]:
+    """(the short source for its column, what of it moves to the note): "slides 29-30", or
+    "article" with the article's section in front of the note."""
+    if not row.source:
+        return "", ""
+    kind, _, where = row.source.partition(" (")
+    return kind, (f"{kind}, {where[:-1]}" if kind == "article" else "")
+
+
 def to_text(rows: list[Row]) -> str:
-    """Aligned columns, one section after another; a line's note goes on the line below."""
-    cells = [_cells(r) for r in rows]
-    width = {k: max((len(c[k]) for c in cells), default=0) for k in ("formula", "computed", "printed", "verdict")}
-    lines, section = [], None
+    """A header row, then per section each quantity's formula on one line and its computed
+    value, printed value, verdict and source below it, aligned; notes wrap below the row."""
+    cells = [{**_cells(r), "source": _text_source(r)[0]} for r in rows]
+    width = {k: max([len(c[k]) for c in cells] + [len(k)]) for k in ("computed", "printed", "verdict")}
+
+    def columns(computed: str, printed: str, verdict: str, source: str) -> str:
+        return (f"    {computed:>{width['computed']}}  {printed:<{width['printed']}}  "
+                f"{verdict:<{width['verdict']}}  {source}").rstrip()
+
+    wrap = textwrap.TextWrapper(TEXT_WIDTH, initial_indent=" " * 6, subsequent_indent=" " * 6,
+                                break_long_words=False, break_on_hyphens=False)
+    lines, section = ["quantity = formula", columns("computed", "printed", "verdict", "source"),
+                      "-" * TEXT_WIDTH], None
     for row, c in zip(rows, cells):
         if row.section != section:
-            lines += ["", row.section] if lines else [row.section]
+            lines += ["", row.section]
             section = row.section
-        line = (f"  {c['formula']:<{width['formula']}}  {c['computed']:>{width['computed']}}  "
-                f"{c['printed']:<{width['printed']}}  {c['verdict']:<{width['verdict']}}  {c['source']}")
-        lines.append(line.rstrip())
-        if row.note:
-            lines.append(f"      {row.note}")
+        lines.append(f"  {c['formula']}")
+        lines.append(columns(c["computed"], c["printed"], c["verdict"], c["source"]))
+        where = _text_source(row)[1]
+        note = f"{where}: {row.note}" if where and row.note else where or row.note
+        if note:
+            lines += wrap.wrap(note)
     return "\n".join(lines) + "\n"
 
 
