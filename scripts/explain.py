@@ -6,6 +6,7 @@ the deck's network, the value the deck (or the article it follows) prints, with 
     python scripts/explain.py                                    # the terminal report
     python scripts/explain.py --format markdown --only-differences   # the README's errata
     python scripts/explain.py --weights w.json --inputs 0.1,0.2 --lr 0.1  # another 2-2-2 setting
+    python scripts/explain.py --format html > worked-example.html   # one page, opens from disk
 """
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def _csv(values) -> str:
 
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--format", choices=list(report.RENDERERS), default="text",
-                   help="text for the terminal, markdown tables, or a JSON list of lines")
+    p.add_argument("--format", choices=[*report.RENDERERS, "html"], default="text",
+                   help="text for the terminal, markdown tables, a JSON list of lines, or one web page")
     p.add_argument("--weights", type=path_arg, metavar="FILE",
                    help="JSON {named_parameters() name: nested list}; none: the deck's w1..w8, b1, b2")
     p.add_argument("--inputs", type=float_list, default=_csv(SEED_INPUTS[0].tolist()), help="i1,i2")
@@ -51,6 +52,24 @@ def build_parser() -> ArgumentParser:
                    help="rounds whose error to show (round r: before the r-th update)")
     p.add_argument("--only-differences", action="store_true", help="only the lines whose verdict is `differs`")
     return p
+
+
+def _html_page(rows, weights, args) -> str:
+    """The page: round 1 of this setting drawn (forward and backward), then the rows."""
+    import torch
+
+    from torch_bp import BackpropNet, backprop, draw
+    from torch_bp.report_html import to_html
+    model = BackpropNet()
+    if weights is not None:
+        model.load_values(weights)
+    inputs, targets = (torch.tensor([v], dtype=torch.float64) for v in (args.inputs, args.targets))
+    svg = draw.to_bytes(draw.network_figure(model, backprop(model, inputs, targets), round=1), "svg").decode()
+    setting = "The deck's network" if weights is None else f"The weights of {args.weights}"
+    lead = (f"{setting}, inputs {_csv(args.inputs)}, targets {_csv(args.targets)}, η = {args.lr:g}. "
+            "Each step: its formula in the deck's notation, the value torch_bp computes, the value the deck "
+            "(or the article it follows) prints, and the verdict at the printed precision.")
+    return to_html(rows, svg, "Backpropagation, step by step", lead)
 
 
 def main(argv=None) -> int:
@@ -68,7 +87,10 @@ def main(argv=None) -> int:
         return fail(PROG, str(e))
     if args.only_differences:
         rows = [r for r in rows if r.verdict == "differs"]
-    text = report.RENDERERS[args.format](rows)
+    if args.format == "html":
+        text = _html_page(rows, weights, args)
+    else:
+        text = report.RENDERERS[args.format](rows)
     if args.format == "markdown":
         heading, intro = MARKDOWN_HEADINGS[args.only_differences]
         text = f"{heading}\n\n{intro}\n\n{text}"
