@@ -25,8 +25,13 @@ explain: $(VENV)/.installed  ## the worked example, step by step, with the deck'
 bench: $(VENV)/.installed  ## speed and memory figures, side by side
 	$(PY) scripts/benchmark.py $(ARGS)
 
-dashboard: $(VENV)/.installed  ## TensorBoard on http://localhost:6006
-	$(VENV)/bin/tensorboard --logdir runs --host localhost --port 6006
+# TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with its fast loader, 0
+# keeps none): this keeps every round of runs up to 100,000 logged rounds, so round 1 and the last
+# are there (tests/test_dashboard.py starts the server with this line).
+TENSORBOARD_FLAGS := --samples_per_plugin scalars=100000,images=100
+
+dashboard: $(VENV)/.installed  ## TensorBoard on http://localhost:6006, every logged round kept
+	$(VENV)/bin/tensorboard --logdir runs --host localhost --port 6006 $(TENSORBOARD_FLAGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -54,7 +54,9 @@ def build_parser() -> ArgumentParser:
                    help="continue from a checkpoint (--steps counts the whole run)")
     p.add_argument("--target-loss", type=positive_float, default=d.target_loss, metavar="E",
                    help="stop at the first logged round whose error on all data is <= E")
-    p.add_argument("--no-graph", dest="graph", action="store_false", help="skip the model graph")
+    p.add_argument("--graph", action="store_true",
+                   help="log the model graph (TensorBoard's Graphs; the network picture in figures/ says more)")
+    p.add_argument("--no-graph", dest="graph", action="store_false", help="no model graph (the default)")
     return p
 
 

@@ -73,7 +73,7 @@ def test_run_folder_has_config_dashboard_extras(deck_run):
             plugins["graph"] = True
         for v in e.summary.value:
             plugins.setdefault(v.metadata.plugin_data.plugin_name, set()).add(v.tag)
-    assert plugins["graph"]
+    assert "graph" not in plugins  # dropped by default: figures/ draws the network with its numbers
     assert plugins["custom_scalars"] and plugins["hparams"]
     assert {"run/config/text_summary", "run/round_1/text_summary"} <= plugins["text"]
     assert list(deck_run.iterdir()) and not [p for p in deck_run.iterdir() if p.is_dir()]  # hparams inside

@@ -7,6 +7,8 @@ import io
 import json
 import math
 import os
+import re
+import shlex
 import signal
 import sys
 import time
@@ -34,6 +36,7 @@ FLUSH_ROWS = 2000      # logged rounds buffered before they are written out
 FLUSH_SECONDS = 2.0    # ... or this long, whichever comes first
 PROGRESS_SECONDS = 5.0  # runs longer than this print a progress line this often
 DRY_RUN_STEPS = 3
+SHOWN_ROWS = 8  # the summary lists each row's outputs for data sets this small
 MAX_SCALAR_PARAMETERS = 200  # larger networks log each parameter's norm, not every scalar
 
 
@@ -61,7 +64,7 @@ class TrainConfig:
     save_interval: int | None = None  # ... and every n rounds
     resume: str | None = None        # checkpoint to continue from
     target_loss: float | None = None  # stop once the error on all data is <= this (logged rounds)
-    graph: bool = True               # log the model graph (a TorchScript trace, ~0.1 s)
+    graph: bool = False              # log the model graph (a TorchScript trace; the network picture says more)
     meta: dict = field(default_factory=dict)  # versions, data hash: filled in by the run
 
 
@@ -121,6 +124,44 @@ def _columns(model: BackpropNet, n_out: int, full_loss: bool, check_grads: bool,
     return loss + values + grads + (["check/max_abs_diff"] if check_grads else [])
 
 
+HPARAMS_METRIC = "loss/all_data_after_last_update"  # E on all data once the run is over: one value
+
+
+def _custom_layout(columns: list[str]) -> dict:
+    """Custom Scalars: one chart per quantity, so with several runs each chart has one line
+    per run (E_total, each output's E, each parameter, each gradient; norms for large nets)."""
+    def charts(prefix):
+        return {c[len(prefix):]: ["Multiline", [f"^{re.escape(c)}$"]] for c in columns if c.startswith(prefix)}
+    layout = {"Loss": {"E_total": ["Multiline", ["^loss/total$"]],
+                       **({"E on all data": ["Multiline", ["^loss/full$"]]} if "loss/full" in columns else {}),
+                       "after the last update, all data": ["Multiline", [f"^{HPARAMS_METRIC}$"]],
+                       **{f"E_{c[5:]}": ["Multiline", [f"^{c}$"]] for c in columns if re.fullmatch(r"loss/o\d+", c)}},
+              "Weights": charts("weights/"), "Biases": charts("bias/"), "Gradients ∂E/∂θ": charts("grad/")}
+    if "check/max_abs_diff" in columns:
+        layout["Checks"] = {"max |autograd − manual|": ["Multiline", ["^check/max_abs_diff$"]]}
+    return {k: v for k, v in layout.items() if v}
+
+
+def dashboard_hint(logdir: Path) -> str:
+    """A command that shows this run when pasted: `make dashboard` for runs/ in the checkout
+    (from its root), else the venv's tensorboard on the run's own parent folder."""
+    repo = Path(__file__).resolve().parents[1]
+    parent = Path(logdir).resolve().parent
+    if parent == (repo / "runs").resolve() and Path.cwd().resolve() == repo and (repo / "Makefile").exists():
+        return "make dashboard"
+    tb = Path(sys.executable).parent / "tensorboard"  # the venv's, which a bare `tensorboard` may not be
+    if not tb.exists():
+        exe = f"{shlex.quote(sys.executable)} -m tensorboard.main"
+    elif tb.is_relative_to(Path.cwd()):
+        exe = shlex.quote(str(tb.relative_to(Path.cwd())))  # .venv/bin/tensorboard
+    else:
+        exe = shlex.quote(str(tb))
+    return f"{exe} --logdir {shlex.quote(str(parent))} --host localhost --port 6006 {TENSORBOARD_FLAGS}"
+
+
+TENSORBOARD_FLAGS = "--samples_per_plugin scalars=100000,images=100"  # as the Makefile's: every round of up to 100,000
+
+
 def _default_logdir(cfg: TrainConfig) -> Path:
     if cfg.dry_run:  # a smoke test leaves runs/ alone
         import tempfile
@@ -128,11 +169,18 @@ def _default_logdir(cfg: TrainConfig) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     shape = "-".join(map(str, cfg.sizes))
     data = Path(cfg.data).stem if cfg.data else cfg.dataset
-    parts = [stamp, cfg.backend, f"lr{cfg.lr:g}", f"{cfg.steps}steps", shape, data]
+    parts = [cfg.backend, f"lr{cfg.lr:g}", f"{cfg.steps}steps", shape, data]
     if cfg.batch_size:
         parts.append(f"bs{cfg.batch_size}")
+    if cfg.shuffle:
+        parts.append("shuffle")
     if cfg.train_bias:
         parts.append("bias")
+    if cfg.per_unit_bias:
+        parts.append("unitbias")
+    if cfg.shuffle or tuple(cfg.sizes) != SEED_SIZES:  # the seed decides the init or the order
+        parts.append(f"seed{cfg.seed}")
+    parts.append(stamp)  # last: TensorBoard cuts long run names at the end
     base = Path("runs") / "_".join(parts)
     path, k = base, 1
     while path.exists():
@@ -297,21 +345,8 @@ class Trainer:
     def _write_run_summaries(self, first_trace) -> None:
         from torch.utils.tensorboard import summary as tbs
         cfg = self.cfg
-        layout = {
-            "Loss": {"E_total and per output": ["Multiline", ["loss/.*"]]},
-            "Parameters": {"weights": ["Multiline", ["weights/.*"]], "biases": ["Multiline", ["bias/.*"]]},
-            "Gradients": {"dE/dθ": ["Multiline", ["grad/.*"]]},
-        }
-        if cfg.check_grads:
-            layout["Checks"] = {"max |autograd − manual|": ["Multiline", ["check/.*"]]}
-        self.events.write_summary(tbs.custom_scalars(layout))
-        hp = {k: (v if isinstance(v, (int, float, str, bool)) else str(v))
-              for k, v in dataclasses.asdict(cfg).items()
-              if k in ("steps", "lr", "backend", "train_bias", "sizes", "per_unit_bias", "dataset",
-                       "data", "batch_size", "shuffle", "seed", "init")}
-        exp, ssi, _ = tbs.hparams(hp, {"loss/total": 0.0})
-        self.events.write_summary(exp)
-        self.events.write_summary(ssi)
+        self.events.write_summary(tbs.custom_scalars(_custom_layout(self.columns)))
+        self._write_hparams()
         config_md = "```json\n" + json.dumps(dataclasses.asdict(cfg), indent=2) + "\n```"
         self.events.write_summary(tbs.text("run/config", config_md))
         self.events.write_summary(tbs.text("run/round_1", self._round_table(first_trace)), step=self.start + 1)
@@ -326,6 +361,20 @@ class Trainer:
             except Exception as e:  # the graph is a nicety; never lose a run over it
                 print(f"note: model graph not logged ({type(e).__name__}: {e})", file=self.err)
         self.events.flush()
+
+    def _write_hparams(self) -> None:
+        """HParams: the settings that decide a run's numbers, against HPARAMS_METRIC. Integers
+        as text (TensorBoard prints numbers as 1.0000), sizes as 2-2-2, data by its name."""
+        from torch.utils.tensorboard import summary as tbs
+        cfg = self.cfg
+        hp = {"lr": cfg.lr, "sizes": "-".join(map(str, cfg.sizes)),
+              "batch_size": str(cfg.batch_size) if cfg.batch_size else f"all ({len(self.inputs)})",
+              "seed": str(cfg.seed), "shuffle": cfg.shuffle, "train_bias": cfg.train_bias, "steps": str(cfg.steps),
+              "backend": cfg.backend, "data": Path(cfg.data).name if cfg.data else cfg.dataset,
+              "per_unit_bias": cfg.per_unit_bias, "init": Path(cfg.init).name if cfg.init else "built-in"}
+        exp, ssi, _ = tbs.hparams(hp, {HPARAMS_METRIC: 0.0})
+        self.events.write_summary(exp)
+        self.events.write_summary(ssi)
 
     def _round_table(self, trace) -> str:
         """Markdown: the first round's net, out, error and gradients, as the deck lists them."""
@@ -404,7 +453,7 @@ class Trainer:
                     steps_buf[i], wall_buf[i] = r, time.time()
                     self._pending = i + 1
                     if r in table_rounds:
-                        self._print_table_row(r, trace.loss.item(), deck)
+                        self._print_table_row(r, trace.loss.item(), deck, buf[i, full_col].item())
                     reached = cfg.target_loss is not None and buf[i, full_col].item() <= cfg.target_loss
                 sgd.step(trace)
                 if self._pending == FLUSH_ROWS or (r & 63 == 0 and time.monotonic() - t_flush > FLUSH_SECONDS):
@@ -423,7 +472,7 @@ class Trainer:
                     break
                 if reached:
                     status = f"reached E <= {cfg.target_loss:g} at round {r} in {time.monotonic() - t_start:.2f} s"
-                    self._print_table_row(r, buf[self._pending - 1, 0].item(), deck)
+                    self._print_table_row(r, buf[self._pending - 1, 0].item(), deck, buf[self._pending - 1, full_col].item())
                     break
             flush()
         except NonFiniteLoss as e:
@@ -438,9 +487,12 @@ class Trainer:
         with torch.no_grad():
             outputs = model(self.inputs)
             final = half_sse(outputs, self.targets).item()
+        from torch.utils.tensorboard import summary as tbs
+        if self.continuing:  # HParams shows the settings of the whole run, --steps included
+            self._write_hparams()
+        self.events.write_summary(tbs.scalar(HPARAMS_METRIC, final, new_style=True), step=r)
         if not status.startswith("interrupted"):
-            from torch.utils.tensorboard import summary as tbs
-            self.events.write_summary(tbs.hparams({"steps": cfg.steps}, {"loss/total": final})[2], step=r)
+            self.events.write_summary(tbs.hparams({"steps": str(cfg.steps)}, {HPARAMS_METRIC: final})[2], step=r)
         self._close()
         # Pictures in a child process: drawing them takes longer than the deck's whole run. The
         # milestone images go to the events only when the run ends normally (a resumed run's
@@ -481,26 +533,32 @@ class Trainer:
 
     # ---- what the terminal shows --------------------------------------------------------
     def _print_table_header(self, deck: bool) -> None:
-        print(f"{'round':>7}  {'E_total':>14}" + ("  slide 40" if deck else ""), file=self.out)
+        batch = f"  {'E all data':>14}" if self.full_loss else ""  # mini-batches: the batch's E differs
+        print(f"{'round':>7}  {'E_total':>14}{batch}" + ("  slide 40" if deck else ""), file=self.out)
 
-    def _print_table_row(self, r: int, loss: float, deck: bool) -> None:
+    def _print_table_row(self, r: int, loss: float, deck: bool, full: float) -> None:
         slide = DECK_ERROR_TABLE.get(r, "") if deck else None
-        line = f"{r:>7}  {loss:>14.9f}" + (f"  {slide}" if slide else "")
+        line = f"{r:>7}  {loss:>14.9f}" + (f"  {full:>14.9f}" if self.full_loss else "") + (f"  {slide}" if slide else "")
         print(line, file=self.out, flush=True)
 
     def _print_summary(self, res: RunResult) -> None:
-        outs = ", ".join(f"{v:.9f}" for v in res.outputs[0]) if len(res.outputs) == 1 else f"{len(res.outputs)} rows"
+        def row(values):
+            return ", ".join(f"{v:.9g}" for v in values)
+        outs = f"[{row(res.outputs[0])}]" if len(res.outputs) == 1 else f"{len(res.outputs)} rows, below"
         head = {"finished": f"finished: {res.rounds} rounds"}.get(res.status, res.status)
         if res.status.startswith("interrupted"):
             head += f" after {res.rounds} rounds"
-        print(f"\n{head}. After the last update: E_total = {res.final_loss:.10g}, outputs = [{outs}]",
+        all_data = " on all data" if self.full_loss else ""
+        print(f"\n{head}. After the last update: E_total{all_data} = {res.final_loss:.10g}, outputs = {outs}",
               file=self.out)
+        if 1 < len(res.outputs) <= SHOWN_ROWS:  # XOR's 4 rows: what the network learned, row by row
+            for x, out, t in zip(self.inputs.tolist(), res.outputs, self.targets.tolist()):
+                print(f"  inputs [{row(x)}] -> outputs [{row(out)}]   targets [{row(t)}]", file=self.out)
         print(f"logs: {self.logdir}/ (history.csv, config.json, TensorBoard events)", file=self.out)
         if res.figures is not None:
             print(f"figures: {self.logdir / figures.FOLDER}/ (loss, parameters, network-first, network-last; "
                   "drawn in the background, ready in a few seconds)", file=self.out)
-        print(f"dashboard: tensorboard --logdir {self.logdir.parent} --host localhost   "
-              "then open http://localhost:6006", file=self.out)
+        print(f"dashboard: {dashboard_hint(self.logdir)}   then open http://localhost:6006", file=self.out)
         if self.cfg.save_model:
             print(f"checkpoint: {self.cfg.save_model}", file=self.out)
 
