@@ -29,8 +29,10 @@ bench: $(VENV)/.installed  ## speed and memory figures, side by side
 # keeps none): this keeps every round of runs up to 100,000 logged rounds, so round 1 and the last
 # are there (tests/test_dashboard.py starts the server with this line).
 TENSORBOARD_FLAGS := --samples_per_plugin scalars=100000,images=100
+DASHBOARD_URL := http://localhost:6006/?smoothing=0&pinnedCards=%5B%7B%22plugin%22%3A%22scalars%22%2C%22tag%22%3A%22loss%2Ftotal%22%7D%5D\#timeseries
 
 dashboard: $(VENV)/.installed  ## TensorBoard on http://localhost:6006, every logged round kept
+	@echo 'open $(DASHBOARD_URL)  (loss/total pinned first, no smoothing)'
 	$(VENV)/bin/tensorboard --logdir runs --host localhost --port 6006 $(TENSORBOARD_FLAGS)
 
 clean:

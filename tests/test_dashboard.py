@@ -29,7 +29,7 @@ def make_dashboard_argv(logdir: Path, port: int) -> list[str]:
     """The Makefile's `dashboard` recipe, with its variables filled in, on logdir and port."""
     make = (ROOT / "Makefile").read_text()
     flags = re.search(r"^TENSORBOARD_FLAGS := (.*)$", make, re.M)[1]
-    recipe = re.search(r"^dashboard:.*\n\t(.*)$", make, re.M)[1]
+    recipe = re.search(r"^dashboard:.*\n(?:\t@echo.*\n)?\t(.*)$", make, re.M)[1]
     argv = shlex.split(recipe.replace("$(TENSORBOARD_FLAGS)", flags))
     assert argv[0] == "$(VENV)/bin/tensorboard" and argv[argv.index("--logdir") + 1] == "runs"
     argv[0] = str(Path(sys.executable).parent / "tensorboard")  # the venv's, as make's $(VENV)
@@ -130,3 +130,21 @@ def test_the_printed_hint_works_when_pasted(tmp_path, train_script, capsys):
     finally:
         s.stop()
     assert runs == ["run"]
+    assert hint.endswith(f"then open {training.DASHBOARD_URL}")
+    make_url = re.search(r"^DASHBOARD_URL := (.*)$", (ROOT / "Makefile").read_text(), re.M)[1]
+    assert make_url.replace("\\#", "#") == training.DASHBOARD_URL
+
+
+def test_time_series_opens_on_the_loss_in_a_real_browser(server, default_run, tmp_path):
+    """The address the hint and `make dashboard` print, in headless Chromium: loss/total's card is
+    pinned above every group (which TensorBoard sorts by name: bias, grad, loss, ...)."""
+    from test_explain_html import BROWSER, chromium
+    if BROWSER is None:
+        pytest.skip("no chromium")
+    server.wait_for(f"/data/plugin/scalars/scalars?run={default_run.name}&tag=loss/total", lambda a: len(a) >= 10_000)
+    url = training.DASHBOARD_URL.replace("http://localhost:6006", server.base)
+    done = chromium(tmp_path, "--dump-dom", "--virtual-time-budget=30000", url)
+    dom = done.stdout
+    assert 'title="loss/total"' in dom, done.stderr[-1000:]
+    pinned, card, first_group = dom.index(">Pinned<"), dom.index('title="loss/total"'), dom.index('title="bias"')
+    assert pinned < card < first_group

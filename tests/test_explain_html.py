@@ -25,6 +25,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 
 def chromium(tmp_path, *args) -> subprocess.CompletedProcess:
+    """Headless Chromium with a new, empty profile and nothing fetched but the page."""
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"  # a new, empty one each time
     return subprocess.run([BROWSER, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
                           text=True, timeout=120)

@@ -160,6 +160,10 @@ def dashboard_hint(logdir: Path) -> str:
 
 
 TENSORBOARD_FLAGS = "--samples_per_plugin scalars=100000,images=100"  # as the Makefile's: every round of up to 100,000
+# Time Series opens with loss/total pinned above every group (groups sort by name: bias, grad,
+# loss, ...) and no smoothing; TensorBoard 2.21 reads both from the address.
+DASHBOARD_URL = ("http://localhost:6006/?smoothing=0&pinnedCards="
+                 "%5B%7B%22plugin%22%3A%22scalars%22%2C%22tag%22%3A%22loss%2Ftotal%22%7D%5D#timeseries")
 
 
 def _default_logdir(cfg: TrainConfig) -> Path:
@@ -364,14 +368,15 @@ class Trainer:
 
     def _write_hparams(self) -> None:
         """HParams: the settings that decide a run's numbers, against HPARAMS_METRIC. Integers
-        as text (TensorBoard prints numbers as 1.0000), sizes as 2-2-2, data by its name."""
+        as text (TensorBoard prints numbers as 1.0000), sizes as 2-2-2, data by its name.
+        TensorBoard 2.21 shows the first five by name (backend, batch_size, data, lr, seed);
+        per_unit_bias and init are in the run's name and in run/config."""
         from torch.utils.tensorboard import summary as tbs
         cfg = self.cfg
         hp = {"lr": cfg.lr, "sizes": "-".join(map(str, cfg.sizes)),
               "batch_size": str(cfg.batch_size) if cfg.batch_size else f"all ({len(self.inputs)})",
               "seed": str(cfg.seed), "shuffle": cfg.shuffle, "train_bias": cfg.train_bias, "steps": str(cfg.steps),
-              "backend": cfg.backend, "data": Path(cfg.data).name if cfg.data else cfg.dataset,
-              "per_unit_bias": cfg.per_unit_bias, "init": Path(cfg.init).name if cfg.init else "built-in"}
+              "backend": cfg.backend, "data": Path(cfg.data).name if cfg.data else cfg.dataset}
         exp, ssi, _ = tbs.hparams(hp, {HPARAMS_METRIC: 0.0})
         self.events.write_summary(exp)
         self.events.write_summary(ssi)
@@ -542,8 +547,8 @@ class Trainer:
         print(line, file=self.out, flush=True)
 
     def _print_summary(self, res: RunResult) -> None:
-        def row(values):
-            return ", ".join(f"{v:.9g}" for v in values)
+        def row(values, spec=".9f"):
+            return ", ".join(f"{v:{spec}}" for v in values)
         outs = f"[{row(res.outputs[0])}]" if len(res.outputs) == 1 else f"{len(res.outputs)} rows, below"
         head = {"finished": f"finished: {res.rounds} rounds"}.get(res.status, res.status)
         if res.status.startswith("interrupted"):
@@ -553,12 +558,12 @@ class Trainer:
               file=self.out)
         if 1 < len(res.outputs) <= SHOWN_ROWS:  # XOR's 4 rows: what the network learned, row by row
             for x, out, t in zip(self.inputs.tolist(), res.outputs, self.targets.tolist()):
-                print(f"  inputs [{row(x)}] -> outputs [{row(out)}]   targets [{row(t)}]", file=self.out)
+                print(f"  inputs [{row(x, 'g')}] -> outputs [{row(out)}]   targets [{row(t, 'g')}]", file=self.out)
         print(f"logs: {self.logdir}/ (history.csv, config.json, TensorBoard events)", file=self.out)
         if res.figures is not None:
             print(f"figures: {self.logdir / figures.FOLDER}/ (loss, parameters, network-first, network-last; "
                   "drawn in the background, ready in a few seconds)", file=self.out)
-        print(f"dashboard: {dashboard_hint(self.logdir)}   then open http://localhost:6006", file=self.out)
+        print(f"dashboard: {dashboard_hint(self.logdir)}   then open {DASHBOARD_URL}", file=self.out)
         if self.cfg.save_model:
             print(f"checkpoint: {self.cfg.save_model}", file=self.out)
 
