@@ -145,3 +145,14 @@ def test_time_series_opens_on_the_loss_in_a_real_browser(server, default_run, tm
     assert 'title="loss/total"' in dom, done.stderr[-1000:]
     pinned, card, first_group = dom.index(">Pinned<"), dom.index('title="loss/total"'), dom.index('title="bias"')
     assert pinned < card < first_group
+
+
+@pytest.mark.parametrize("settings, parts", [
+    ({}, ["manual", "lr0.5", "2-2-2", "seed"]),  # the deck: its seed decides nothing
+    ({"dataset": "xor", "sizes": (2, 3, 1), "batch_size": 1, "shuffle": True, "seed": 7},
+     ["manual", "lr0.5", "2-3-1", "xor", "bs1", "shuffle", "seed7"]),
+    ({"per_unit_bias": True, "train_bias": True}, ["manual", "lr0.5", "2-2-2", "seed", "bias", "unitbias"]),
+])
+def test_run_folder_names_say_the_settings_then_the_time(settings, parts):
+    name = training._default_logdir(TrainConfig(**settings)).name.split("_")
+    assert name[:-1] == parts and re.fullmatch(r"\d{8}-\d{6}(-\d+)?", name[-1])

@@ -173,7 +173,7 @@ def _default_logdir(cfg: TrainConfig) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     shape = "-".join(map(str, cfg.sizes))
     data = Path(cfg.data).stem if cfg.data else cfg.dataset
-    parts = [cfg.backend, f"lr{cfg.lr:g}", f"{cfg.steps}steps", shape, data]
+    parts = [cfg.backend, f"lr{cfg.lr:g}", shape, data]  # not --steps: a resumed run may go on longer
     if cfg.batch_size:
         parts.append(f"bs{cfg.batch_size}")
     if cfg.shuffle:
