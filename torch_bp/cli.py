@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-class InputError(Exception):
+class InputError(ValueError):
     """Bad input from the user: reported as one line on stderr, exit status 2."""
 
 
