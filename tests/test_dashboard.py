@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from torch_bp import figures, training
-from torch_bp.training import TrainConfig, train
+from torch_bp import figures
+from torch_bp.run import TrainConfig, train
+from torch_bp.run import dashboard
+from torch_bp.run.folder import default_logdir
 
 
 def free_port() -> int:
@@ -104,10 +106,10 @@ def test_hparams_show_the_settings_and_the_error_after_the_last_update(server, d
     exp = server.get("/data/plugin/hparams/experiment", data=body)
     names = [h["name"] for h in exp["hparamInfos"]]
     assert {"lr", "sizes", "batch_size", "seed", "shuffle", "train_bias", "steps", "backend", "data"} <= set(names)
-    assert [m["name"]["tag"] for m in exp["metricInfos"]] == [training.HPARAMS_METRIC]
+    assert [m["name"]["tag"] for m in exp["metricInfos"]] == [dashboard.HPARAMS_METRIC]
     history = (default_run / "history.csv").read_text().splitlines()
     assert history[-1].startswith("10000,")
-    metric = server.get(f"/data/plugin/scalars/scalars?run={default_run.name}&tag={training.HPARAMS_METRIC}")
+    metric = server.get(f"/data/plugin/scalars/scalars?run={default_run.name}&tag={dashboard.HPARAMS_METRIC}")
     assert [step for _, step, _ in metric] == [10_000] and f"{metric[0][2]:.4e}" == "3.5102e-05"  # train.py's summary
 
 
@@ -116,7 +118,7 @@ def test_the_printed_hint_works_when_pasted(tmp_path, train_script, capsys):
     assert train_script.main(["--steps", "5", "--logdir", str(logdir)]) == 0
     hint = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("dashboard: "))
     make_flags = re.search(r"^TENSORBOARD_FLAGS := (.*)$", (ROOT / "Makefile").read_text(), re.M)[1]
-    assert training.TENSORBOARD_FLAGS == make_flags and make_flags in hint  # as `make dashboard`
+    assert dashboard.TENSORBOARD_FLAGS == make_flags and make_flags in hint  # as `make dashboard`
     argv = shlex.split(hint.removeprefix("dashboard: ").split("   then open")[0])
     assert argv[argv.index("--logdir") + 1] == str(logdir.parent.resolve())  # the run's own parent
     port = free_port()
@@ -127,9 +129,9 @@ def test_the_printed_hint_works_when_pasted(tmp_path, train_script, capsys):
     finally:
         s.stop()
     assert runs == ["run"]
-    assert hint.endswith(f"then open {training.DASHBOARD_URL}")
+    assert hint.endswith(f"then open {dashboard.DASHBOARD_URL}")
     make_url = re.search(r"^DASHBOARD_URL := (.*)$", (ROOT / "Makefile").read_text(), re.M)[1]
-    assert make_url.replace("\\#", "#") == training.DASHBOARD_URL
+    assert make_url.replace("\\#", "#") == dashboard.DASHBOARD_URL
 
 
 def test_time_series_opens_on_the_loss_in_a_real_browser(server, default_run, tmp_path):
@@ -139,7 +141,7 @@ def test_time_series_opens_on_the_loss_in_a_real_browser(server, default_run, tm
     if BROWSER is None:
         pytest.skip("no chromium")
     server.wait_for(f"/data/plugin/scalars/scalars?run={default_run.name}&tag=loss/total", lambda a: len(a) >= 10_000)
-    url = training.DASHBOARD_URL.replace("http://localhost:6006", server.base)
+    url = dashboard.DASHBOARD_URL.replace("http://localhost:6006", server.base)
     done = chromium(tmp_path, "--dump-dom", "--virtual-time-budget=30000", url)
     dom = done.stdout
     assert 'title="loss/total"' in dom, done.stderr[-1000:]
@@ -148,11 +150,11 @@ def test_time_series_opens_on_the_loss_in_a_real_browser(server, default_run, tm
 
 
 @pytest.mark.parametrize("settings, parts", [
-    ({}, ["manual", "lr0.5", "2-2-2", "seed"]),  # the deck: its seed decides nothing
+    ({}, ["manual", "lr0.5", "2-2-2", "deck"]),  # the deck: its seed decides nothing
     ({"dataset": "xor", "sizes": (2, 3, 1), "batch_size": 1, "shuffle": True, "seed": 7},
      ["manual", "lr0.5", "2-3-1", "xor", "bs1", "shuffle", "seed7"]),
-    ({"per_unit_bias": True, "train_bias": True}, ["manual", "lr0.5", "2-2-2", "seed", "bias", "unitbias"]),
+    ({"per_unit_bias": True, "train_bias": True}, ["manual", "lr0.5", "2-2-2", "deck", "bias", "unitbias"]),
 ])
 def test_run_folder_names_say_the_settings_then_the_time(settings, parts):
-    name = training._default_logdir(TrainConfig(**settings)).name.split("_")
+    name = default_logdir(TrainConfig(**settings)).name.split("_")
     assert name[:-1] == parts and re.fullmatch(r"\d{8}-\d{6}(-\d+)?", name[-1])

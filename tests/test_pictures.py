@@ -10,7 +10,7 @@ import torch
 from logs import read_events, read_history
 from oracles import deck_code
 
-from torch_bp import SEED_INPUTS, SEED_TARGETS, BackpropNet, backprop
+from torch_bp import DECK_INPUTS, DECK_TARGETS, BackpropNet, backprop
 from torch_bp import draw, figures
 from torch_bp.data import XOR_INPUTS, XOR_TARGETS
 
@@ -27,7 +27,7 @@ def svg_texts(path) -> set[str]:
 def round_one_svg(tmp_path_factory):
     model = BackpropNet()
     stem = tmp_path_factory.mktemp("draw") / "network"
-    paths = draw.draw_network(model, backprop(model, SEED_INPUTS, SEED_TARGETS), stem, round=1)
+    paths = draw.draw_network(model, backprop(model, DECK_INPUTS, DECK_TARGETS), stem, round=1)
     assert [p.suffix for p in paths] == [".svg", ".png"] and all(p.stat().st_size > 0 for p in paths)
     return paths[0]
 
@@ -93,7 +93,7 @@ def deck_300(tmp_path_factory, train_script):
     mp = pytest.MonkeyPatch()
     mp.setenv("TORCH_BP_FIGURES", "1")
     try:
-        from torch_bp.training import TrainConfig, train
+        from torch_bp.run import TrainConfig, train
         result = train(TrainConfig(steps=300, logdir=str(logdir), graph=False), out=open("/dev/null", "w"))
     finally:
         mp.undo()

@@ -16,7 +16,8 @@ written to an event file of its own in the run folder ("....images"), which Tens
 as part of the same run, so the Images tab shows the network change with the step slider.
 
 Drawing takes a few seconds of CPU, more than the deck's whole 10,000-round run: a run hands it
-to a child process (start()) and returns at once; TORCH_BP_FIGURES=0 turns that off (the tests do).
+to a child process (torch_bp.run.pictures.start) and returns at once; TORCH_BP_FIGURES=0 turns
+that off (the tests do).
 
     python -m torch_bp.figures RUN_DIR             # (re)draw a run's pictures
     python -m torch_bp.figures RUN_DIR --events    # ... and log the milestone images
@@ -24,8 +25,6 @@ to a child process (start()) and returns at once; TORCH_BP_FIGURES=0 turns that 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,12 +36,11 @@ from matplotlib.figure import Figure
 from . import draw
 from .chain_rule import backprop
 from .data import DATASETS, load_data
-from .model import SEED_SIZES, BackpropNet
-from .seed import DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, SEED_LR
+from .deck import DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_LR, DECK_SIZES
+from .model import BackpropNet
+from .run.pictures import FOLDER, IMAGES_SUFFIX
 
-FOLDER = "figures"
-IMAGES_SUFFIX = ".images"  # the event file of the milestone pictures ends so; the trainer's do not
-IMAGE_DPI = 72
+IMAGE_DPI = 72  # the milestone pictures in TensorBoard
 MAX_LEGEND = 12  # parameters named in a legend; more are drawn unnamed
 
 
@@ -57,8 +55,8 @@ def read_history(logdir: str | Path) -> tuple[list[str], np.ndarray]:
 
 def is_deck_run(cfg: dict) -> bool:
     """The setting slide 40's table describes: deck network, data and η, biases fixed."""
-    return (tuple(cfg["sizes"]) == SEED_SIZES and not cfg["per_unit_bias"] and not cfg.get("init")
-            and not cfg.get("data") and cfg["dataset"] in ("seed", "deck") and cfg["lr"] == SEED_LR
+    return (tuple(cfg["sizes"]) == DECK_SIZES and not cfg["per_unit_bias"] and not cfg.get("init")
+            and not cfg.get("data") and cfg["dataset"] == "deck" and cfg["lr"] == DECK_LR
             and not cfg["train_bias"])
 
 
@@ -72,7 +70,7 @@ def run_data(cfg: dict) -> tuple[torch.Tensor, torch.Tensor]:
 def run_model(cfg: dict) -> BackpropNet:
     """A network of the run's shape (its parameters are set from history.csv)."""
     return BackpropNet(cfg["sizes"], shared_bias=not cfg["per_unit_bias"], seed=cfg["seed"],
-                       init="seed" if tuple(cfg["sizes"]) == SEED_SIZES else "random")
+                       init="deck" if tuple(cfg["sizes"]) == DECK_SIZES else "random")
 
 
 def _log_axis(ax, rounds, values, **kw):
@@ -177,7 +175,7 @@ def write_images(logdir: str | Path, after: int = 0) -> list[int]:
     event file of the run; the rounds written."""
     from tensorboard.compat.proto.summary_pb2 import Summary
 
-    from .events import EventWriter
+    from .run.events import EventWriter
     logdir = Path(logdir)
     cfg = json.loads((logdir / "config.json").read_text())
     columns, data = read_history(logdir)
@@ -197,20 +195,6 @@ def write_images(logdir: str | Path, after: int = 0) -> list[int]:
     if writer is not None:
         writer.close()
     return done
-
-
-def start(logdir: str | Path, events_after: int | None = None):
-    """Draw RUN/figures/ (and with events_after, the milestone images after that round) in a
-    child process that outlives the caller; the Popen, or None when TORCH_BP_FIGURES=0."""
-    if os.environ.get("TORCH_BP_FIGURES", "1") == "0":
-        return None
-    argv = [sys.executable, "-m", "torch_bp.figures", str(Path(logdir).resolve())]
-    if events_after is not None:
-        argv += ["--events", "--after", str(events_after)]
-    root = str(Path(__file__).resolve().parents[1])  # so a plain checkout finds torch_bp
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=env, start_new_session=True)  # a Ctrl-C at the terminal leaves it be
 
 
 def main(argv=None) -> int:

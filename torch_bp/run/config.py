@@ -49,7 +49,7 @@ class TrainConfig:
     save_interval: int | None = None  # ... and every n rounds
     resume: str | None = None        # checkpoint to continue from
     target_loss: float | None = None  # stop once the error on all data is <= this (logged rounds)
-    graph: bool = True               # log the model graph (a TorchScript trace, ~0.1 s)
+    graph: bool = False              # log the model graph (a TorchScript trace; the network picture says more)
     meta: dict = field(default_factory=dict)  # versions, data hash: filled in by the run
 
     def to_dict(self) -> dict:

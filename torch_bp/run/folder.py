@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..deck import DECK_SIZES
 from .events import EventWriter, ScalarRows
+from .pictures import IMAGES_SUFFIX
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -23,17 +25,26 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def default_logdir(cfg) -> Path:
-    """runs/<date-time>_<backend>_lr<η>_<steps>steps_<sizes>_<data>[_bs<B>][_bias], made unique;
-    a dry run gets a temporary folder, leaving runs/ alone."""
+    """runs/<backend>_lr<η>_<sizes>_<data>[_bs<B>][_shuffle][_bias][_unitbias][_seed<n>]_<date-time>,
+    made unique: the settings first (TensorBoard cuts long run names at the end), not --steps
+    (a resumed run may go on); seed where it decides the initial weights or the order. A dry
+    run gets a temporary folder, leaving runs/ alone."""
     if cfg.dry_run:
         return Path(tempfile.mkdtemp(prefix="torch_bp-dry-run-"))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     data = Path(cfg.data).stem if cfg.data else cfg.dataset
-    parts = [stamp, cfg.backend, f"lr{cfg.lr:g}", f"{cfg.steps}steps", "-".join(map(str, cfg.sizes)), data]
+    parts = [cfg.backend, f"lr{cfg.lr:g}", "-".join(map(str, cfg.sizes)), data]
     if cfg.batch_size:
         parts.append(f"bs{cfg.batch_size}")
+    if cfg.shuffle:
+        parts.append("shuffle")
     if cfg.train_bias:
         parts.append("bias")
+    if cfg.per_unit_bias:
+        parts.append("unitbias")
+    if cfg.shuffle or tuple(cfg.sizes) != DECK_SIZES:
+        parts.append(f"seed{cfg.seed}")
+    parts.append(stamp)
     base = path = Path("runs") / "_".join(parts)
     k = 1
     while path.exists():
@@ -86,7 +97,8 @@ class RunFolder:
             raise ValueError(f"{history_path}: its columns do not match this run's")
         kept = [header] + [ln for ln in lines[1:] if ln.endswith("\n") and int(ln.split(",", 1)[0]) <= rounds]
         atomic_write_text(history_path, "".join(kept))
-        events = sorted(path.glob("events.out.tfevents.*"))
+        events = sorted(p for p in path.glob("events.out.tfevents.*")
+                        if not p.name.endswith(IMAGES_SUFFIX))  # the trainer's own, not the pictures'
         writer = EventWriter(path, append_to=events[-1]) if events else EventWriter(path)
         from tensorboard.compat.proto.event_pb2 import Event, SessionLog
         writer.write(Event(wall_time=time.time(), step=rounds + 1, session_log=SessionLog(status=SessionLog.START)))

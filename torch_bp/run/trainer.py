@@ -24,7 +24,7 @@ from ..deck import DECK_SIZES, is_deck_setting
 from ..loss import half_sse
 from ..model import BackpropNet
 from ..sgd import BACKENDS
-from . import dashboard, signals
+from . import dashboard, pictures, signals
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import Status, TrainConfig, check_places, is_own_run, resumed, validate
 from .console import Console
@@ -44,6 +44,7 @@ class RunResult:
     signum: int = 0             # the signal that stopped the run, or came after its last round
     target_loss: float | None = None
     seconds: float = 0.0        # the loop's wall time
+    figures: object = None      # the child process drawing RUN/figures/ (subprocess.Popen), if any
 
 
 class Logger:
@@ -63,7 +64,7 @@ class Logger:
         """Log round r: a row for history.csv and TensorBoard, a line of the terminal's table."""
         self.buffer.record(r, self.capture(trace, inputs, targets))
         if self.console.is_table_round(r):
-            self.console.row(r, trace.loss.item())
+            self.console.row(r, trace.loss.item(), self.error())
 
     def error(self) -> float:
         """The latest logged round's error on all data: what the target loss is compared with."""
@@ -156,7 +157,7 @@ class Trainer:
         folder.write_config(self.cfg.to_dict())
         if not own:
             first = backprop(self.model, *first_batch)  # the run's own first batch: history.csv's first row
-            dashboard.write_start(folder.events, self.cfg.to_dict(), self.model, first, self.start + 1,
+            dashboard.write_start(folder.events, self.cfg.to_dict(), self.columns, self.model, first, self.start + 1,
                                   self.inputs[:1] if cfg.graph else None, self.err)
         return folder
 
@@ -175,12 +176,19 @@ class Trainer:
             finally:
                 folder.close()
             result.signum = signals.caught()
+            # The pictures in a child process: drawing them takes longer than the deck's whole
+            # run. The milestone images go to the events only when the run was not interrupted
+            # (a resumed run's START record would not hide images an interrupted one drew).
+            if not self.cfg.dry_run:
+                result.figures = pictures.start(
+                    folder.path, events_after=None if result.status is Status.INTERRUPTED else self.start)
         self.console.summary(result, self.cfg.save_model)
         return result
 
     def _run(self, folder: RunFolder, batches) -> RunResult:
         cfg, model, sgd = self.cfg, self.model, self.sgd
-        self.console = console = Console(self.out, self.err, cfg.steps, self.start, self.deck)
+        self.console = console = Console(self.out, self.err, cfg.steps, self.start, self.deck, self.full_loss,
+                                         self.inputs, self.targets)
         check = self._grad_difference if cfg.check_grads else None
         log = Logger(folder, Capture(model, self.inputs, self.targets, self.full_loss, self.per_scalar, check),
                      MetricsBuffer(len(self.columns), folder.write_rows, cfg.device), console, cfg.log_interval,
@@ -205,7 +213,7 @@ class Trainer:
                 break
             if reached:
                 status = Status.REACHED
-                console.row(r, trace.loss.item())
+                console.row(r, trace.loss.item(), log.error())
                 break
         log.flush()
         seconds = console.elapsed()
@@ -214,8 +222,8 @@ class Trainer:
         with torch.no_grad():
             outputs = model(self.inputs)
             final = half_sse(outputs, self.targets).item()
-        if status is not Status.INTERRUPTED:
-            dashboard.write_end(folder.events, cfg.steps, final, r)
+        dashboard.write_end(folder.events, cfg.to_dict(), final, r, finished=status is not Status.INTERRUPTED,
+                            resumed=self.start > 0)
         return RunResult(folder.path, r, status, final, outputs.tolist(), 0, cfg.target_loss, seconds)
 
     def _grad_difference(self, inputs, targets, grads) -> torch.Tensor:
