@@ -44,6 +44,10 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv=None) -> int:
+    # A run hands its pictures to a child process as it ends (torch_bp.run.pictures: ~10 ms in
+    # the run, then seconds of CPU beside it); here they would load the cores under the next
+    # repeats. What they cost is measured on its own (README, "The pictures").
+    os.environ["TORCH_BP_FIGURES"] = "0"
     parser = build_parser()
     args = vars(parser.parse_args(argv))
     section, out_json = args.pop("section"), args.pop("json")

@@ -142,8 +142,12 @@ class EventWriter:
             self._file = open(self.path, "ab")
 
     def write(self, event: Event) -> None:
+        """One event, framed with TensorBoard's own CRC-32C: a byte loop, which for one record
+        beats masked_crc32c_rows (that pays per byte position: ~0.8 s for a 70 kB picture)."""
+        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
         blob = event.SerializeToString()
-        self._file.write(frame_records(np.frombuffer(blob, dtype=np.uint8)[None]))
+        header = struct.pack("<Q", len(blob))
+        self._file.write(header + struct.pack("<I", masked_crc32c(header)) + blob + struct.pack("<I", masked_crc32c(blob)))
 
     def write_summary(self, summary: Summary, step: int = 0) -> None:
         self.write(Event(wall_time=time.time(), step=step, summary=summary))
