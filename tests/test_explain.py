@@ -375,3 +375,10 @@ def test_text_fits_80_columns_under_a_header_row(capsys):
     # a long note wraps below its row and keeps every word
     row = next(r for r in report.worked_example() if r.quantity == "dE_total/dw5")
     assert " ".join(row.note.split()) in " ".join(out.split())
+
+
+def test_html_with_check_is_one_line_and_status_2(capsys, tmp_path):
+    mine = tmp_path / "mine.json"
+    mine.write_text('{"net_h1": 0.3775}')
+    status, out, err = run_main(capsys, "--check", str(mine), "--format", "html")
+    assert status == 2 and out == "" and err.count("\n") == 1 and "--format html: not with --check" in err
