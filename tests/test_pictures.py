@@ -164,3 +164,12 @@ def test_one_event_is_framed_as_the_block_framer_frames_it(tmp_path, size):
     data = writer.path.read_bytes()
     framed = data[12 + int.from_bytes(data[:8], "little") + 4:]  # after the first record
     assert framed == frame_records(np.frombuffer(event.SerializeToString(), dtype=np.uint8)[None])
+
+
+def test_a_drawing_that_fails_leaves_its_one_line_in_the_log(tmp_path, monkeypatch):
+    from torch_bp.run import pictures
+    monkeypatch.setenv("TORCH_BP_FIGURES", "1")
+    (tmp_path / "history.csv").write_text("round,loss/total\n")  # no config.json: not a run
+    assert pictures.start(tmp_path).wait(timeout=120) == 2
+    log = (tmp_path / "figures" / pictures.LOG).read_text()
+    assert log.count("\n") == 1 and "not a readable run folder" in log

@@ -38,7 +38,7 @@ from .chain_rule import backprop
 from .data import DATASETS, load_data
 from .deck import DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_LR, DECK_SIZES
 from .model import BackpropNet
-from .run.pictures import FOLDER, IMAGES_SUFFIX
+from .run.pictures import FOLDER, IMAGES_SUFFIX, LOG
 
 IMAGE_DPI = 72  # the milestone pictures in TensorBoard
 MAX_LEGEND = 12  # parameters named in a legend; more are drawn unnamed
@@ -214,6 +214,9 @@ def main(argv=None) -> int:
     if args.events:
         print(f"network images at rounds {rounds}")
     print(f"{time.perf_counter() - t:.2f} s")
+    log = Path(args.logdir) / FOLDER / LOG  # a run's child: its stderr went there, and said nothing
+    if log.exists() and log.stat().st_size == 0:
+        log.unlink()
     return 0
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 FOLDER = "figures"         # RUN/figures/: loss, parameters, network-first, network-last
+LOG = "drawing.log"        # RUN/figures/drawing.log: what the child said on stderr; removed if nothing
 IMAGES_SUFFIX = ".images"  # the event file of the milestone network pictures ends so; the trainer's do not
 
 
@@ -23,5 +24,8 @@ def start(logdir: str | Path, events_after: int | None = None):
         argv += ["--events", "--after", str(events_after)]
     root = str(Path(__file__).resolve().parents[2])  # so a plain checkout finds torch_bp
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=env, start_new_session=True)  # a Ctrl-C at the terminal leaves it be
+    folder = Path(logdir) / FOLDER
+    folder.mkdir(exist_ok=True)
+    with open(folder / LOG, "wb") as log:  # the child keeps its own copy of the file
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                                env=env, start_new_session=True)  # a Ctrl-C at the terminal leaves it be
