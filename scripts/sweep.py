@@ -13,10 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-try:
-    import torch_bp  # noqa: F401
-except ImportError:  # a plain checkout: use the package beside this script
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package beside this script
 
 from torch_bp.cli import ArgumentParser, InputError, fail, int_list, path_arg, positive_float, positive_int
 from torch_bp.data import DATASETS

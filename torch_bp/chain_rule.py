@@ -27,9 +27,12 @@ from torch import nn
 
 
 def _mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """a @ b for N stacked networks, (N, m, k) @ (N, k, n) -> (N, m, n), as a broadcast
-    product summed over k: element-wise kernels, where bmm would launch millions of 2×2
-    matrix products (cuBLAS is slow at those). Either side may lack the N (shared inputs)."""
+    """a @ b for N stacked networks, (N, m, k) @ (N, k, n) -> (N, m, n); either side may lack
+    the N (inputs shared by all). On the CPU a batched GEMM; on a GPU a broadcast product
+    summed over k, element-wise kernels, where bmm would launch millions of 2×2 matrix
+    products (cuBLAS is slow at those)."""
+    if a.device.type == "cpu":
+        return torch.matmul(a, b)
     return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(-2)
 
 

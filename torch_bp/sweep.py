@@ -103,15 +103,17 @@ class _Batches:
 def sweep(nets: StackedNets, lr: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor, steps: int, *,
           seeds: Sequence[int] = (0,), network_seed: torch.Tensor | None = None, batch_size: int | None = None,
           shuffle: bool = False, train_bias: bool = False, target_loss: float | None = None,
-          log_interval: int = 1, chunk: int = CHUNK, cuda_graph: bool = False,
+          log_interval: int = 1, chunk: int = CHUNK, cuda_graph: bool = False, compile: bool | str = False,
           stop: Callable[[], bool] = lambda: False,
           progress: Callable[[int, int], None] | None = None) -> SweepResult:
     """Train the N stacked networks in place for `steps` rounds of SGD, network k with η =
     lr[k] on the data in seed seeds[network_seed[k]]'s order (default: all seeds[0]).
 
     inputs (rows, n_0), targets (rows, n_L): all the data. Logged rounds: 1, every
-    log_interval-th, the last. cuda_graph (full batch on CUDA only): record a chunk of rounds
-    once as a CUDA graph and replay it, to save the launch overhead of tiny kernels.
+    log_interval-th, the last. For many networks on a GPU, two ways to cut the launch overhead
+    of a round's ~30 tiny kernels: cuda_graph (full batch only) records a chunk of rounds once
+    as a CUDA graph and replays it; compile (True, or a torch.compile backend name) fuses a
+    round's element-wise kernels with torch.compile.
     stop() is asked after every chunk; progress(round, steps) is called then too."""
     N, device = len(nets), inputs.device
     network_seed = torch.zeros(N, dtype=torch.long) if network_seed is None else network_seed
@@ -127,12 +129,20 @@ def sweep(nets: StackedNets, lr: torch.Tensor, inputs: torch.Tensor, targets: to
                for name in trained_names(nets, train_bias)]
     buf = torch.empty(chunk, N, dtype=inputs.dtype, device=device)  # E of each round of a chunk
 
-    def one_round(j: int, x: torch.Tensor, t: torch.Tensor) -> None:
+    def update(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """One round: E on all data (N,), then every network's update."""
         trace = backprop(nets, x, t, keep=False)
-        E = trace.loss if full_batch else backprop(nets, inputs, targets, keep=False).loss  # (N,)
-        buf[j].copy_(E)
+        E = trace.loss if full_batch else backprop(nets, inputs, targets, keep=False).loss
         for name, p, neg_eta in updates:
             p.addcmul_(trace.grads[name], neg_eta)
+        return E
+
+    if compile:
+        update = torch.compile(update, fullgraph=True, dynamic=False,
+                               **({"backend": compile} if isinstance(compile, str) else {}))
+
+    def one_round(j: int, x: torch.Tensor, t: torch.Tensor) -> None:
+        buf[j].copy_(update(x, t))
 
     track = _Tracker(N, device, inputs.dtype, steps, log_interval, target_loss)
     graph, it, r, stopped = None, iter(batches), 0, False

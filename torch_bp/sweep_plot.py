@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 MAX_LEGEND = 10  # seeds named in the legend; more are drawn unnamed
+MAX_POINTS = 4000  # points per line at most: longer sweeps are thinned evenly
 
 
 def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np.ndarray,
@@ -25,6 +26,7 @@ def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np
     for i, s in enumerate(seeds):
         k = np.flatnonzero(seed == s)
         k = k[np.argsort(lr[k], kind="stable")]
+        k = k[::-(-len(k) // MAX_POINTS)]  # a million points draw no better than a few thousand
         label = f"seed {s}" if i < MAX_LEGEND and len(seeds) > 1 else None
         ok = ~diverged[k]
         line, = axes[0].plot(lr[k], np.where(ok, final_loss[k], np.nan), lw=1.2, label=label)

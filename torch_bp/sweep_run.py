@@ -43,6 +43,8 @@ from .sweep import Progress, StackedNets, SweepResult, sweep
 from .training import StopSignals, _check_new_logdir
 
 RESULT_COLUMNS = ["lr", "seed", "final_loss", "min_loss", "rounds_to_target", "diverged"]
+CPU_THREADS = 1  # torch threads while a sweep trains on the CPU
+MAX_SESSIONS = 10_000  # HParams sessions at most; larger sweeps get one for every n-th network
 CURVES = 6  # representative networks whose loss curves go to TensorBoard
 METRICS = ["sweep/final_loss", "sweep/min_loss", "sweep/rounds_to_target", "sweep/diverged"]
 
@@ -148,6 +150,7 @@ class SweepRun:
             raise InputError(f"{source}: {inputs.shape[1]} inputs and {targets.shape[1]} targets per row "
                              f"do not fit --sizes {','.join(map(str, cfg.sizes))}")
         self.inputs, self.targets = inputs.to(self.device), targets.to(self.device)
+        self.full_batch = (cfg.batch_size is None or cfg.batch_size >= len(inputs)) and not cfg.shuffle
         values = read_json_object(cfg.init, "--init") if cfg.init else None
         nets = []
         for s in self.seeds:  # as train.py builds network k: its seed's init, or the deck's weights
@@ -183,13 +186,18 @@ class SweepRun:
     def train(self) -> SweepResult:
         """The sweep itself, nothing written; SIGINT/SIGTERM end it after the current chunk."""
         cfg, t0 = self.cfg, time.monotonic()
+        threads = torch.get_num_threads()
+        if self.device.type == "cpu":  # every op is tiny: a second thread costs more than it saves
+            torch.set_num_threads(CPU_THREADS)  # (and stalls badly when other processes share the cores)
         with StopSignals() as stop:
             result = sweep(self.nets, self.lr, self.inputs, self.targets, cfg.steps,
                            seeds=self.seeds, network_seed=self.network_seed, batch_size=cfg.batch_size,
                            shuffle=cfg.shuffle, train_bias=cfg.train_bias, target_loss=cfg.target_loss,
                            log_interval=cfg.log_interval, stop=lambda: bool(stop.signum),
+                           cuda_graph=self.device.type == "cuda" and self.full_batch,
                            progress=Progress(self.err))
             self.signum = stop.signum
+        torch.set_num_threads(threads)
         self.seconds = time.monotonic() - t0
         return result
 
@@ -240,12 +248,17 @@ class SweepRun:
         # Records of equal length are framed (CRC-32C) together: a few numpy passes for all networks.
         head = _frame([Event(wall_time=now, file_version="brain.Event:2")])[0]
         tail = _frame([Event(wall_time=now, summary=_session_end())])[0]
-        starts = _frame([Event(wall_time=now, summary=_session_start({"lr": float(lr[k]), "seed": int(seed[k])}))
-                         for k in range(len(lr))])
-        ends = _frame([Event(wall_time=now, step=res.rounds, summary=metrics(k)) for k in range(len(lr))])
         curves = set(representatives(lr, res.final_loss, res.rounds_to_target, diverged))
+        every = -(-len(lr) // MAX_SESSIONS)  # more networks than the HParams tab can show: every n-th
+        chosen = sorted(set(range(0, len(lr), every)) | curves)
+        starts = dict(zip(chosen, _frame([Event(wall_time=now, summary=_session_start(
+            {"lr": float(lr[k]), "seed": int(seed[k])})) for k in chosen])))
+        ends = dict(zip(chosen, _frame([Event(wall_time=now, step=res.rounds, summary=metrics(k)) for k in chosen])))
         width = len(str(len(lr) - 1))
-        for k in range(len(lr)):
+        if every > 1:
+            print(f"note: {len(lr):,} networks: HParams sessions for every {every}th only "
+                  "(results.csv and losses.npz hold them all)", file=self.err)
+        for k in chosen:
             curve = b""
             if k in curves:
                 keep = np.isfinite(res.losses[k])
