@@ -14,6 +14,10 @@ Section "scale" (issue 5): one forward-and-backward of a float32 784-1024-1024-1
 manual_gradients() against loss.backward(), over batch sizes: time, samples per second, and
 the peak memory each one needs (measured in a fresh process per contender).
 
+Section "sweep" (issue 13; --section sweep only, not in "all": minutes of whole processes):
+torch_bp/bench/sweep.py, many networks in one process against one train.py run (and on a GPU,
+10^4 to 10^6 networks).
+
 Every time is a median over repeats; in each repeat the contenders run one after another, in
 a rotated order, so a burst of load from other processes hits them alike, and every ratio is
 the median of the per-repeat ratios. Nothing here fails on a missed target: each target is
@@ -583,7 +587,7 @@ def bench_scale_cuda(batches, args) -> dict:
 # ---- main -----------------------------------------------------------------------------------
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--section", choices=["train", "scale", "all"], default="all", help="which figures")
+    p.add_argument("--section", choices=["train", "scale", "sweep", "all"], default="all", help="which figures")
     p.add_argument("--quick", action="store_true",
                    help="smaller counts, a smoke test of a few seconds (figures indicative only)")
     p.add_argument("--repeats", type=positive_int, default=7,
@@ -658,6 +662,9 @@ def run_benchmark(args) -> int:
             figures["train"] = bench_train(args, Path(tmp), targets)
         if args.section in ("scale", "all"):
             figures["scale"] = bench_scale(args, targets)
+        if args.section == "sweep":  # minutes of whole processes: only when asked for
+            from torch_bp.bench.sweep import bench_sweep
+            figures["sweep"] = bench_sweep(args, Path(tmp), targets)
     load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     figures["machine"]["load_after"] = load1
     figures["targets"] = targets.rows

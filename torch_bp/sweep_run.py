@@ -225,7 +225,7 @@ class SweepRun:
         cfg = self.cfg
         data = Path(cfg.data).name if cfg.data else cfg.dataset
         batch = f", batch {cfg.batch_size}" + (" shuffled" if cfg.shuffle else "") if cfg.batch_size else ""
-        return (f"SGD on {'-'.join(map(str, cfg.sizes))}, data {data}{batch}: "
+        return (f"SGD on {'-'.join(map(str, cfg.sizes))}, data: {data}{batch}; "
                 f"{len(self.lrs):,} η × {len(self.seeds):,} seed(s), {res.rounds:,} rounds")
 
     def _write_events(self, res: SweepResult, lr, seed, diverged) -> None:
