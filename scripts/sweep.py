@@ -14,10 +14,14 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package beside this script
+if __name__ == "__main__":  # a process of its own: signals are caught from here on (no torch yet)
+    from torch_bp.run import signals
+    signals.catch("sweep.py")
 
-from torch_bp.cli import ArgumentParser, InputError, fail, int_list, path_arg, positive_float, positive_int
-from torch_bp.data import DATASETS
-from torch_bp.sweep_run import SweepConfig, SweepRun, parse_lrs, parse_seeds
+from torch_bp.cli import ArgumentParser, InputError, fail, int_list, path_arg, positive_float, positive_int  # noqa: E402
+from torch_bp.data import DATASETS  # noqa: E402
+from torch_bp.run import signals  # noqa: E402,F811
+from torch_bp.sweep_run import SweepConfig, SweepRun, parse_lrs, parse_seeds  # noqa: E402
 
 PROG = "sweep.py"
 
@@ -74,7 +78,8 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:  # a second Ctrl-C, or one before training began
         return fail(PROG, "interrupted", status=130)
     if result.stopped:  # 128 + the signal's number, as shells report it; what was done is written
-        return 128 + run.signum
+        print(f"{PROG}: interrupted ({signals.name(run.signum)})", file=sys.stderr)
+        return signals.status(run.signum)
     return 0
 
 

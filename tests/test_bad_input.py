@@ -128,7 +128,7 @@ TRAIN_CASES = [
     # --sizes
     T("--sizes", "2"), T("--sizes", "2,0,2"), T("--sizes", "2,-1,2"), T("--sizes", "a,b"), T("--sizes", ""),
     T("--sizes", "2,,2"), T("--sizes", "2.5,2"), T("--sizes", "nan,2"),
-    T("--sizes", "3,2,2"), T("--sizes", "2,2,3"),  # do not fit the seed data
+    T("--sizes", "3,2,2"), T("--sizes", "2,2,3"),  # do not fit the deck data
     # --batch-size
     T("--batch-size", "0"), T("--batch-size", "-3"), T("--batch-size", "1.5"), T("--batch-size", "x"),
     T("--batch-size", ""), T("--batch-size", "nan"),
@@ -233,6 +233,12 @@ EXPLAIN_CASES = [
     E("--rounds", "nan"), E("--rounds", "inf"), E("--rounds", "1,,2"),
     E("--bogus", names=["--bogus"]), E("--only-differences=yes", names=["--only-differences"]),
     E("--weights", "{files}/missing.json", subprocess=True),
+    *file_cases(E, "--check", [  # the learner's values; their own bad values: tests/test_check.py
+        ("missing.json", None), ("adir.json", None), ("UNREADABLE:noread.json", None), ("empty.json", None),
+        ("bad.json", None), ("list.json", None), ("string.json", None), ("binary.json", None),
+        ("init_missing_name.json", None),
+    ]),
+    E("--check", ""), E("--check", "{files}/missing.json", subprocess=True),
 ]
 
 

@@ -12,13 +12,13 @@ import pytest
 import torch
 from torch.func import functional_call, grad, vmap
 
-from tests.conftest import load_script
-from tests.tolerances import EXACT_ISH
+from conftest import load_script
+from tolerances import EXACT_ISH
 from torch_bp import BackpropNet, backprop, half_sse
-from torch_bp.checkpoint import load_checkpoint
+from torch_bp.run.checkpoint import load_checkpoint
 from torch_bp.sweep import StackedNets
 from torch_bp.sweep_run import RESULT_COLUMNS, SweepConfig, SweepRun, parse_lrs, parse_seeds
-from torch_bp.training import NonFiniteLoss, TrainConfig, train
+from torch_bp.run import NonFiniteLoss, TrainConfig, train
 
 SAME_RUN = dict(rtol=1e-12, atol=1e-15)
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-class InputError(Exception):
+class InputError(ValueError):
     """Bad input from the user: reported as one line on stderr, exit status 2."""
 
 
@@ -96,7 +96,7 @@ def int_list(text: str) -> tuple[int, ...]:
     return values
 
 
-def read_json_object(path: str, flag: str) -> dict:
+def read_json_object(path: str, flag: str, keys: str = "parameter names") -> dict:
     """A JSON file holding one object, e.g. parameter names to nested lists; InputError if not."""
     try:
         values = json.loads(Path(path).read_text())
@@ -105,7 +105,7 @@ def read_json_object(path: str, flag: str) -> dict:
     except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
         raise InputError(f"{flag} {path}: not valid JSON ({e})") from None
     if not isinstance(values, dict):
-        raise InputError(f"{flag} {path}: expected a JSON object of parameter names")
+        raise InputError(f"{flag} {path}: expected a JSON object of {keys}")
     return values
 
 

@@ -37,10 +37,12 @@ import torch
 from . import __version__
 from .cli import InputError, read_json_object
 from .data import DATASETS, file_sha256, load_data
-from .events import SCALARS_METADATA, ScalarRows, frame_records
-from .model import SEED_SIZES, BackpropNet
+from .deck import DECK_SIZES
+from .model import BackpropNet
+from .run import signals
+from .run.events import SCALARS_METADATA, ScalarRows, frame_records
+from .run.folder import check_new_logdir
 from .sweep import Progress, StackedNets, SweepResult, sweep
-from .training import StopSignals, _check_new_logdir
 
 RESULT_COLUMNS = ["lr", "seed", "final_loss", "min_loss", "rounds_to_target", "diverged"]
 CPU_THREADS = 1  # torch threads while a sweep trains on the CPU
@@ -56,10 +58,10 @@ class SweepConfig:
     seeds: str = "0"                 # a list "0,1,2" or a range "A:B" (B excluded)
     steps: int = 10_000              # rounds per network; one round = one update
     train_bias: bool = False         # update the biases too
-    sizes: tuple = SEED_SIZES        # layer widths, inputs first
+    sizes: tuple = DECK_SIZES        # layer widths, inputs first
     per_unit_bias: bool = False      # ordinary per-unit biases instead of one per layer
     init: str | None = None          # JSON of initial parameters for every network
-    dataset: str = "seed"            # built-in data
+    dataset: str = "deck"            # built-in data
     data: str | None = None          # CSV or JSON data file; overrides dataset
     batch_size: int | None = None    # rows per round; None: all (batch gradient descent)
     shuffle: bool = False            # a new random order each epoch, per seed
@@ -155,7 +157,7 @@ class SweepRun:
         nets = []
         for s in self.seeds:  # as train.py builds network k: its seed's init, or the deck's weights
             net = BackpropNet(cfg.sizes, shared_bias=not cfg.per_unit_bias, seed=s, device=self.device,
-                              init="seed" if tuple(cfg.sizes) == SEED_SIZES else "random")
+                              init="deck" if tuple(cfg.sizes) == DECK_SIZES else "random")
             if values is not None:
                 try:
                     net.load_values(values)
@@ -175,7 +177,7 @@ class SweepRun:
         """Make the sweep folder, write config.json, train, write the rest, print a summary."""
         cfg = self.cfg
         self.logdir = Path(cfg.logdir) if cfg.logdir else _default_logdir(cfg, len(self.lrs), len(self.seeds))
-        _check_new_logdir(self.logdir)
+        check_new_logdir(self.logdir)
         cfg.logdir = str(self.logdir.resolve())
         (self.logdir / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2) + "\n")
         result = self.train()
@@ -184,19 +186,20 @@ class SweepRun:
         return result
 
     def train(self) -> SweepResult:
-        """The sweep itself, nothing written; SIGINT/SIGTERM end it after the current chunk."""
+        """The sweep itself, nothing written; SIGINT/SIGTERM/SIGHUP end it after the current
+        chunk of rounds (self.signum: the signal, or 0)."""
         cfg, t0 = self.cfg, time.monotonic()
         threads = torch.get_num_threads()
         if self.device.type == "cpu":  # every op is tiny: a second thread costs more than it saves
             torch.set_num_threads(CPU_THREADS)  # (and stalls badly when other processes share the cores)
-        with StopSignals() as stop:
+        with signals.deferred():
             result = sweep(self.nets, self.lr, self.inputs, self.targets, cfg.steps,
                            seeds=self.seeds, network_seed=self.network_seed, batch_size=cfg.batch_size,
                            shuffle=cfg.shuffle, train_bias=cfg.train_bias, target_loss=cfg.target_loss,
-                           log_interval=cfg.log_interval, stop=lambda: bool(stop.signum),
+                           log_interval=cfg.log_interval, stop=lambda: bool(signals.caught()),
                            cuda_graph=self.device.type == "cuda" and self.full_batch,
                            progress=Progress(self.err))
-            self.signum = stop.signum
+            self.signum = signals.caught()
         torch.set_num_threads(threads)
         self.seconds = time.monotonic() - t0
         return result

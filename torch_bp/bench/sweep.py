@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
+from .processes import TRAIN_SCRIPT, timed_process
+from .timing import fresh_dir, interleaved, median, paired_ratio, table
+
+SWEEP_SCRIPT = TRAIN_SCRIPT.with_name("sweep.py")
 SWEEP_VS_RUN = 2.0     # issue 13: 1,000 η × 10,000 rounds, whole process ÷ one train.py run
 SWEEP10K_VS_RUN = 5.0  # issue 13: 10,000 networks ÷ one train.py run
 CUDA_SECONDS = 10.0    # issue 13: 10^6 networks × 10,000 rounds on one H200
@@ -30,59 +31,34 @@ NETWORKS = (1, 10, 100, 1_000, 10_000)
 TRAIN_FINAL_LOSS = 3.510187782978859e-05  # train.py's default run: E after 10,000 rounds (repr of its float)
 
 
-def _process(args: list[str]) -> float:
-    """Wall seconds of one whole process (interpreter start, imports, run, files, exit)."""
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args[:3])}... failed: {proc.stderr.strip()[-400:]}")
-    return seconds
-
-
-def _table(headers: list[str], rows: list[list]) -> str:
-    cells = [headers] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[j]) for r in cells) for j in range(len(headers))]
-    lines = ["  " + "  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths)))
-             for r in cells]
-    lines.insert(1, "  " + "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def bench_sweep(settings, root: Path, targets) -> dict:
-    """settings: .quick, .run_repeats; targets: .add(name, value, goal, met, note)."""
-    quick = getattr(settings, "quick", False)
-    repeats = 1 if quick else max(1, min(getattr(settings, "run_repeats", 3), 3))
+    """Section "sweep": whole processes (repeats: settings.run_repeats, at most 3), then the GPU."""
+    quick = settings.quick
+    repeats = 1 if quick else min(settings.run_repeats, 3)
     steps = 300 if quick else 10_000
     networks = (1, 100, 1_000) if quick else NETWORKS
     print(f"\n== sweep: the deck's 2-2-2 network, {steps:,} rounds, N learning rates 0.01…100 in one process "
           f"(issue 13) ==")
-    counter = iter(range(10**6))
 
     def train_run() -> float:
-        return _process([str(ROOT / "scripts" / "train.py"), "--steps", str(steps),
-                         "--logdir", str(root / f"train-{next(counter)}")])
+        return timed_process([sys.executable, str(TRAIN_SCRIPT), "--steps", str(steps),
+                              "--logdir", str(fresh_dir(root, "sweep-bench-train"))])
 
     def sweep_run(n: int):
-        return lambda: _process([str(ROOT / "scripts" / "sweep.py"), "--lr", f"0.01:100:{n}", "--steps", str(steps),
-                                 "--target-loss", "1e-3", "--logdir", str(root / f"sweep{n}-{next(counter)}")])
+        return lambda: timed_process([sys.executable, str(SWEEP_SCRIPT), "--lr", f"0.01:100:{n}", "--steps", str(steps),
+                                      "--target-loss", "1e-3", "--logdir", str(fresh_dir(root, f"sweep-bench-{n}"))])
 
-    contenders = {"train.py": train_run, **{n: sweep_run(n) for n in networks}}
-    times: dict = {k: [] for k in contenders}
-    names = list(contenders)
-    for r in range(repeats):  # each repeat runs every contender once, the order rotated
-        for k in names[r % len(names):] + names[:r % len(names)]:
-            times[k].append(contenders[k]())
-    base = statistics.median(times["train.py"])
-    ratio = {n: statistics.median([s / b for s, b in zip(times[n], times["train.py"])]) for n in networks}
+    times = interleaved({"train.py": train_run, **{n: sweep_run(n) for n in networks}}, repeats)
+    base = median(times["train.py"])
+    ratio = {n: paired_ratio(times[n], times["train.py"]) for n in networks}
     rows = [["one train.py run (default flags)", f"{base:.2f}", "1.00×", "", ""]]
     for n in networks:
-        wall = statistics.median(times[n])
+        wall = median(times[n])
         rows.append([f"sweep.py, {n:,} network{'s' * (n > 1)}", f"{wall:.2f}", f"{ratio[n]:.2f}×",
                      f"{1e3 * wall / n:,.2f}", f"{base * n / wall:,.0f}×"])
     print(f"Whole processes, median of {repeats} interleaved repeat(s): "
           f"sweep.py --lr 0.01:100:N --target-loss 1e-3 --steps {steps}")
-    print(_table(["process", "wall s", "÷ train.py", "ms per network", "cheaper than N train.py runs"], rows))
+    print(table(["process", "wall s", "÷ train.py", "ms per network", "cheaper than N train.py runs"], rows))
     note = "--quick: indicative only" if quick else ""
     for n, goal, name in ((1_000, SWEEP_VS_RUN, "1,000 η"), (10_000, SWEEP10K_VS_RUN, "10,000 networks")):
         if n in ratio:
@@ -99,12 +75,12 @@ def bench_sweep(settings, root: Path, targets) -> dict:
 
 # ---- on a GPU: the loop alone --------------------------------------------------------------
 def _deck_sweep(n: int, device):
-    from torch_bp import SEED_INPUTS, SEED_TARGETS, BackpropNet
+    from torch_bp import DECK_INPUTS, DECK_TARGETS, BackpropNet
     from torch_bp.sweep import StackedNets
     nets = StackedNets.stack([BackpropNet(device=device)], repeats=n)
     lr = torch.logspace(-2, 2, n, dtype=torch.float64)
     lr[0] = 0.5  # network 0 is train.py's default run: its final error is checked
-    return nets, lr, SEED_INPUTS.to(device), SEED_TARGETS.to(device)
+    return nets, lr, DECK_INPUTS.to(device), DECK_TARGETS.to(device)
 
 
 VARIANTS = {"eager": {}, "CUDA graphs": {"cuda_graph": True}, "torch.compile": {"compile": True},
@@ -154,7 +130,7 @@ def cuda_figures(targets=None, quick: bool = False, networks=(10**6, 10**5, 10**
         del nets, lr, start
         if dev.type == "cuda":
             torch.cuda.empty_cache()
-    print(_table(["networks", "variant", "seconds", "µs/round", "network-rounds/ns", "warm-up s",
+    print(table(["networks", "variant", "seconds", "µs/round", "network-rounds/ns", "warm-up s",
                   "η=0.5 vs train.py"], rows))
     best = min((v["seconds"] for v in out.values() if v.get("networks") == 10**6 and "seconds" in v), default=None)
     if targets is not None:
@@ -164,22 +140,16 @@ def cuda_figures(targets=None, quick: bool = False, networks=(10**6, 10**5, 10**
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description="the sweep section alone")
-    p.add_argument("--cuda", action="store_true", help="only the GPU figures")
+    """`python -m torch_bp.bench.sweep --cuda`: the GPU figures alone (the CPU ones:
+    `scripts/benchmark.py --section sweep`)."""
+    p = argparse.ArgumentParser(description="the sweep section's GPU figures")
+    p.add_argument("--cuda", action="store_true", help="required: the GPU figures")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
-    if args.cuda:
-        figures = cuda_figures(quick=args.quick)
-    else:
-        import tempfile
-
-        class Printed:
-            def add(self, name, value, goal, met, note=""):
-                print(f"  {'n/a ' if met is None else 'PASS' if met else 'MISS'}  {name}: "
-                      f"{'not measured' if value is None else f'{value:.2f}'} (target {goal}) {note}")
-        with tempfile.TemporaryDirectory() as tmp:
-            figures = bench_sweep(args, Path(tmp), Printed())
+    if not args.cuda:
+        p.error("--cuda: the CPU figures are scripts/benchmark.py --section sweep")
+    figures = cuda_figures(quick=args.quick)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
     return 0

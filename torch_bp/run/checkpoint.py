@@ -9,10 +9,11 @@ from pathlib import Path
 
 import torch
 
+from .config import DECIDING
+
 FORMAT = "torch_bp.checkpoint/1"
-# the settings that decide a run's numbers, which a resumed run takes from its checkpoint
-REQUIRED_CONFIG = {"lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
-                   "batch_size", "shuffle", "seed", "logdir"}
+# the settings that decide a run's numbers (which a resumed run takes from its checkpoint), and its folder
+REQUIRED_CONFIG = {*DECIDING, "logdir"}
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict) -> None:
