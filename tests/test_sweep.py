@@ -223,3 +223,25 @@ def test_bad_flags_exit_2_with_one_line(tmp_path, sweep_script, capsys, argv):
 def test_bad_flag_in_a_subprocess(tmp_path, run_script):
     proc = run_script("sweep", "--lr", "0.1:10", "--logdir", tmp_path / "s")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_a_signal_stops_the_sweep_after_its_block_and_keeps_what_was_done(tmp_path, monkeypatch):
+    """SIGINT while training (sent at round 200's block end, by the progress hook): the sweep
+    stops there, writes every file for 200 rounds and reports the signal."""
+    import os
+    import signal
+
+    import torch_bp.sweep_run as sweep_run
+
+    def kill_at_200(err):
+        return lambda r, steps: os.kill(os.getpid(), signal.SIGINT) if r == 200 else None
+    monkeypatch.setattr(sweep_run, "Progress", kill_at_200)
+    run = SweepRun(SweepConfig(lr="0.5,2", steps=1000, log_interval=100, logdir=str(tmp_path / "s")),
+                   out=open(os.devnull, "w"))
+    res = run.run()
+    assert res.stopped and res.rounds == 200 and run.signum == signal.SIGINT
+    z = np.load(tmp_path / "s" / "losses.npz")
+    assert z["rounds"].tolist() == [1, 100, 200]
+    with open(tmp_path / "s" / "results.csv") as f:
+        assert len(list(csv.DictReader(f))) == 2
+    assert (tmp_path / "s" / "figures" / "sweep.svg").exists()
