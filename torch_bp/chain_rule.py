@@ -16,7 +16,8 @@ Backward, the chain rule ∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w
 N networks of one shape at once (a sweep): the same function, with every parameter stacked
 along a leading network dimension, W_l (N, n_l, n_{l-1}), b_l (N,) shared or (N, n_l) per
 unit, and inputs (B, n_0) for all or (N, B, n_0) each. Every line above then holds for each
-network k on its own; the tiny products are broadcast multiply-and-sum (_mm), not bmm.
+network k on its own; only how the tiny products and sums are computed differs (_mm,
+_sum_last: whatever is fastest on the device; the same numbers).
 """
 from __future__ import annotations
 

@@ -177,6 +177,8 @@ class SweepRun:
         """Make the sweep folder, write config.json, train, write the rest, print a summary."""
         cfg = self.cfg
         self.logdir = Path(cfg.logdir) if cfg.logdir else _default_logdir(cfg, len(self.lrs), len(self.seeds))
+        if self.logdir.is_dir() and any(self.logdir.iterdir()):  # (check_new_logdir's hint is --resume)
+            raise InputError(f"--logdir {self.logdir}: already holds files; choose a new folder")
         check_new_logdir(self.logdir)
         cfg.logdir = str(self.logdir.resolve())
         (self.logdir / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2) + "\n")
