@@ -17,7 +17,7 @@ N networks of one shape at once (a sweep): the same function, with every paramet
 along a leading network dimension, W_l (N, n_l, n_{l-1}), b_l (N,) shared or (N, n_l) per
 unit, and inputs (B, n_0) for all or (N, B, n_0) each. Every line above then holds for each
 network k on its own; only how the tiny products and sums are computed differs (_mm,
-_sum_last: whatever is fastest on the device; the same numbers).
+_sum_last: whatever is fastest on the device; the same formulas).
 """
 from __future__ import annotations
 
