@@ -40,7 +40,8 @@ def _csv(values) -> str:
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--format", choices=list(report.RENDERERS), default="text",
-                   help="text for the terminal, markdown tables, or a JSON list of lines")
+                   help="text for the terminal, markdown tables, or a JSON list of lines "
+                        '(a NaN or infinite value as the string "nan", "inf" or "-inf")')
     p.add_argument("--weights", type=path_arg, metavar="FILE",
                    help="JSON {named_parameters() name: nested list}; none: the deck's w1..w8, b1, b2")
     p.add_argument("--inputs", type=float_list, default=_csv(SEED_INPUTS[0].tolist()), help="i1,i2")

@@ -14,8 +14,10 @@ try:
 except ImportError:  # a plain checkout: use the package beside this script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from torch_bp.cli import (ArgumentParser, InputError, fail, int_list, path_arg, positive_float, positive_int,
-                          seed_int)
+import argparse
+
+from torch_bp.cli import (ArgumentParser, InputError, device_arg, fail, int_list, path_arg, positive_float,
+                          positive_int, seed_int)
 from torch_bp.training import NonFiniteLoss, TrainConfig, train
 
 PROG = "train.py"
@@ -29,14 +31,14 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--backend", choices=["manual", "autograd"], default=d.backend,
                    help="manual: the hand-written chain rule; autograd: loss.backward() + torch.optim.SGD")
     p.add_argument("--train-bias", action="store_true", help="let the shared biases b1, b2 learn too")
-    p.add_argument("--sizes", type=int_list, default=d.sizes, help="layer widths, e.g. 2,3,2")
+    p.add_argument("--sizes", type=int_list, default=",".join(map(str, d.sizes)), help="layer widths, e.g. 2,3,2")
     p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
     p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
                    help="JSON of initial parameters (names of named_parameters() to nested lists)")
     p.add_argument("--dataset", choices=["seed", "xor"], default=d.dataset, help="built-in data")
     p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
                    help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
-    p.add_argument("--batch-size", type=positive_int, default=d.batch_size,
+    p.add_argument("--batch-size", type=positive_int, default=argparse.SUPPRESS,
                    help="rows per round; default all of them (batch gradient descent)")
     p.add_argument("--shuffle", action="store_true", help="a new random order every epoch")
     p.add_argument("--seed", type=seed_int, default=d.seed, help="seed for random init and shuffling")
@@ -46,7 +48,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--check-grads", action="store_true",
                    help="on every logged round, log max |autograd − manual| gradient difference")
     p.add_argument("--dry-run", action="store_true", help=f"{3} rounds into a temporary folder: a smoke test")
-    p.add_argument("--device", default=d.device, help="torch device, e.g. cpu or cuda")
+    p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")
     p.add_argument("--save-model", type=path_arg, metavar="PATH", default=d.save_model, help="checkpoint file to write")
     p.add_argument("--save-interval", type=positive_int, default=d.save_interval,
                    help="also checkpoint every n rounds")
@@ -54,7 +56,8 @@ def build_parser() -> ArgumentParser:
                    help="continue from a checkpoint (--steps counts the whole run)")
     p.add_argument("--target-loss", type=positive_float, default=d.target_loss, metavar="E",
                    help="stop at the first logged round whose error on all data is <= E")
-    p.add_argument("--no-graph", dest="graph", action="store_false", help="skip the model graph")
+    p.add_argument("--no-graph", dest="graph", action="store_false", default=argparse.SUPPRESS,
+                   help="skip the model graph (logged unless this is given)")
     return p
 
 

@@ -34,13 +34,54 @@ def _crc32c_table() -> np.ndarray:
 _TABLE = _crc32c_table()
 
 
-def masked_crc32c_rows(data: np.ndarray) -> np.ndarray:
-    """TFRecord's masked CRC-32C of every row of `data` (N, L) uint8 at once: (N,) uint32."""
+def _crc_registers(data: np.ndarray, init: int) -> np.ndarray:
+    """The CRC-32C register after every row of `data` (N, L) uint8, from `init`: (N,) uint32."""
     cols = np.ascontiguousarray(data.T)  # (L, N): one byte position of every row at a time
-    crc = np.full(data.shape[0], 0xFFFFFFFF, dtype=np.uint32)
+    crc = np.full(data.shape[0], init, dtype=np.uint32)
     for col in cols:
         crc = _TABLE[(crc ^ col) & 0xFF] ^ (crc >> 8)
-    crc ^= np.uint32(0xFFFFFFFF)
+    return crc
+
+
+CHUNK = 4096  # a row longer than 4 chunks is checksummed in chunks (one loop over L is slow)
+
+
+def _zeros_shift(n: int) -> np.ndarray:
+    """The register map of n zero bytes, as 4 tables (byte k of the register -> its image)."""
+    basis = np.left_shift(np.uint32(1), np.arange(32, dtype=np.uint32))
+    for _ in range(n):
+        basis = _TABLE[basis & 0xFF] ^ (basis >> 8)
+    bits = (np.arange(256)[:, None] >> np.arange(8)) & 1                       # (256, 8)
+    return np.stack([np.bitwise_xor.reduce(np.where(bits, basis[8 * k:8 * k + 8], 0).astype(np.uint32), axis=1)
+                     for k in range(4)])                                        # (4, 256)
+
+
+_SHIFT_CHUNK = None
+
+
+def _crc32c_long(row: np.ndarray) -> int:
+    """CRC-32C of one long row in chunks. The register is linear in the bytes: from 0, the
+    register of a || b is shift_|b|(register of a) ^ register of b, zero bytes in front change
+    nothing, and the initial 0xFFFFFFFF is the same as flipping the first 4 bytes."""
+    global _SHIFT_CHUNK
+    if _SHIFT_CHUNK is None:
+        _SHIFT_CHUNK = _zeros_shift(CHUNK)
+    t = _SHIFT_CHUNK.tolist()
+    msg = row.copy()
+    msg[:4] ^= 0xFF
+    msg = np.concatenate([np.zeros(-len(msg) % CHUNK, np.uint8), msg]).reshape(-1, CHUNK)
+    acc = 0
+    for reg in _crc_registers(msg, 0).tolist():
+        acc = t[0][acc & 0xFF] ^ t[1][(acc >> 8) & 0xFF] ^ t[2][(acc >> 16) & 0xFF] ^ t[3][acc >> 24] ^ reg
+    return acc ^ 0xFFFFFFFF
+
+
+def masked_crc32c_rows(data: np.ndarray) -> np.ndarray:
+    """TFRecord's masked CRC-32C of every row of `data` (N, L) uint8 at once: (N,) uint32."""
+    if data.shape[1] > 4 * CHUNK and data.shape[0] * CHUNK < data.shape[1]:  # a few long rows
+        crc = np.array([_crc32c_long(row) for row in data], dtype=np.uint32)
+    else:
+        crc = _crc_registers(data, 0xFFFFFFFF) ^ np.uint32(0xFFFFFFFF)
     return ((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8)  # uint32 wraps, as masking wants
 
 
@@ -121,8 +162,77 @@ class ScalarRows:
         return b"".join(out)
 
 
+def _records(data: bytes) -> tuple[list[tuple[int, int]], int]:
+    """The whole records at the start of a TFRecord file, (offset of the data, length) each,
+    and where they end. A record is whole if its header's CRC holds and it fits the file."""
+    records, pos, size = [], 0, len(data)
+    while pos + 12 <= size:  # walk by the lengths first, check the headers' CRCs at once after
+        (length,) = struct.unpack_from("<Q", data, pos)
+        if pos + 12 + length + 4 > size:
+            break
+        records.append((pos + 12, length))
+        pos += 12 + length + 4
+    if records:
+        buf = np.frombuffer(data, np.uint8)
+        starts = np.array([at - 12 for at, _ in records])
+        headers = buf[starts[:, None] + np.arange(8)]
+        stored = buf[starts[:, None] + 8 + np.arange(4)].copy().view("<u4")[:, 0]
+        bad = np.nonzero(masked_crc32c_rows(headers) != stored)[0]
+        if len(bad):
+            records, pos = records[:bad[0]], int(starts[bad[0]])
+    return records, pos
+
+
+def _first_bad_record(data: bytes, records: list[tuple[int, int]]) -> int | None:
+    """The index of the first record whose data CRC fails; each run of records of one length
+    is checked at once, as a strided (n, length) view of the file."""
+    buf = np.frombuffer(data, np.uint8)
+    k = 0
+    while k < len(records):
+        start, length = records[k]
+        n = 1
+        while k + n < len(records) and records[k + n][1] == length:
+            n += 1
+        stride = length + 16
+        rows = np.lib.stride_tricks.as_strided(buf[start:], shape=(n, length), strides=(stride, 1))
+        stored = np.lib.stride_tricks.as_strided(buf[start + length:], shape=(n, 4), strides=(stride, 1))
+        bad = np.nonzero(masked_crc32c_rows(rows) != stored.copy().view("<u4")[:, 0])[0]
+        if len(bad):
+            return k + int(bad[0])
+        k += n
+    return None
+
+
+def repair_event_file(path: str | os.PathLike) -> int:
+    """Drop a partial last record (a crash or a full disk mid-write) so that records appended
+    after it can be read; returns the bytes dropped. ValueError if a record before the end is
+    damaged: TensorBoard stops reading there, and cutting it would lose the records after it."""
+    path = Path(path)
+    data = path.read_bytes()
+    records, end = _records(data)
+    bad = _first_bad_record(data, records)
+    if bad is not None and bad < len(records) - 1:
+        raise ValueError(f"{path}: event record {bad + 1} of {len(records)} is damaged (its CRC does not match); "
+                         "TensorBoard stops reading there. Resume into a new --logdir")
+    if bad is not None:  # the last record is garbled: it goes too
+        end = records[bad][0] - 12
+    tail = data[end:]
+    header_ok = len(tail) >= 12 and masked_crc32c_rows(np.frombuffer(tail, np.uint8, 8)[None])[0] == \
+        struct.unpack_from("<I", tail, 8)[0]
+    if bad is None and len(tail) >= 12 and not header_ok and any(tail):  # neither cut short nor zero-filled
+        raise ValueError(f"{path}: damaged at byte {end} of {len(data)} (not a record cut short); "
+                         "TensorBoard stops reading there. Resume into a new --logdir")
+    if end < len(data):
+        with open(path, "r+b") as f:
+            f.truncate(end)
+            f.flush()
+            os.fsync(f.fileno())
+    return len(data) - end
+
+
 class EventWriter:
-    """One TensorBoard event file: new in `logdir`, or an existing one to append to."""
+    """One TensorBoard event file: new in `logdir`, or an existing one to append to (its
+    partial last record, if any, dropped first: see repair_event_file)."""
 
     def __init__(self, logdir: str | os.PathLike, append_to: str | os.PathLike | None = None):
         if append_to is None:
@@ -132,6 +242,7 @@ class EventWriter:
             self.write(Event(wall_time=time.time(), file_version="brain.Event:2"))
         else:
             self.path = Path(append_to)
+            self.repaired_bytes = repair_event_file(self.path)
             self._file = open(self.path, "ab")
 
     def write(self, event: Event) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import re
 from dataclasses import asdict, dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
@@ -372,8 +373,20 @@ def to_markdown(rows: list[Row]) -> str:
     return "\n".join(out).lstrip("\n") + "\n"
 
 
+def _json_safe(value):
+    """JSON has no NaN or infinity: those numbers become the strings "nan", "inf", "-inf"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def to_json(rows: list[Row]) -> str:
-    return json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
+    """A JSON list of the rows; a non-finite number is written as the string "nan", "inf" or "-inf"."""
+    return json.dumps(_json_safe([asdict(r) for r in rows]), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}
