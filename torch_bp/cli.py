@@ -5,6 +5,7 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from pathlib import Path
 
 
@@ -141,7 +142,9 @@ def check_device(text: str) -> str:
     """A torch device this machine can train on ('cpu', 'cuda', 'cuda:1', 'mps', ...); ValueError if not."""
     import torch  # not at import time: the scripts parse their flags before torch loads
     try:
-        device = torch.device(text)
+        with warnings.catch_warnings():  # e.g. 'mkldnn': a deprecation warning, then a device torch cannot use
+            warnings.simplefilter("ignore")
+            device = torch.device(text)
     except (RuntimeError, ValueError) as e:
         raise ValueError(f"{text!r}: {str(e).splitlines()[0]}") from None
     if device.type == "meta":

@@ -126,11 +126,11 @@ class BatchStream:
         """A checkpoint's data order; ValueError if it does not fit this data."""
         order, pos = state["order"], state["pos"]
         if order is not None and (len(order) != self.n or not torch.equal(order.sort().values, torch.arange(self.n))):
-            raise ValueError(f"the checkpoint's data order is not an order of this data's {self.n} rows")
+            raise ValueError(f"--resume: the checkpoint's data order is not an order of this data's {self.n} rows")
         if not 0 <= pos <= (self.n if order is not None else 0):
-            raise ValueError(f"the checkpoint's data-order position {pos} is past the data's {self.n} rows")
+            raise ValueError(f"--resume: the checkpoint's data-order position {pos} is past the data's {self.n} rows")
         try:
             self.generator.set_state(state["generator"])
         except (RuntimeError, TypeError) as e:
-            raise ValueError(f"the checkpoint's data-order generator state is not valid ({e})") from None
+            raise ValueError(f"--resume: the checkpoint's data-order generator state is not valid ({e})") from None
         self.order, self.pos = order, int(pos)
