@@ -136,7 +136,8 @@ class ScalarRows:
         """Framed records for rounds `steps` (N,) int, `wall_times` (N,), values (N, len(tags)) as float32."""
         steps = np.asarray(steps, dtype=np.int64)
         wall_times = np.asarray(wall_times, dtype="<f8")
-        values = np.ascontiguousarray(values, dtype="<f4")
+        with np.errstate(over="ignore"):  # beyond float32: inf in TensorBoard (history.csv keeps float64)
+            values = np.ascontiguousarray(values, dtype="<f4")
         out, first = [], 0
         if not self._described and len(steps):
             out.append(self._encode(steps[:1], wall_times[:1], values[:1], metadata=True))
