@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import ROOT, load_script
+from conftest import ROOT, drop_file_capabilities, load_script
 
 
 # ---- the cases ------------------------------------------------------------------------------
@@ -460,20 +460,10 @@ def run_in_process(name: str, argv: list[str], capsys) -> tuple[object, str]:
     return status, capsys.readouterr().err
 
 
-def _drop_file_capabilities() -> None:
-    """In the child before exec: root keeps uid 0 but loses CAP_DAC_OVERRIDE (1) and
-    CAP_DAC_READ_SEARCH (2) from its bounding set, so after exec file modes bind it as anyone."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (1, 2):
-        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-
-
 def run_process(name: str, argv: list[str], cwd: Path, as_unprivileged_root: bool = False) -> tuple[object, str]:
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / f"{name}.py"), *argv], cwd=cwd,
                           capture_output=True, text=True, timeout=120,
-                          preexec_fn=_drop_file_capabilities if as_unprivileged_root else None)
+                          preexec_fn=drop_file_capabilities if as_unprivileged_root else None)
     return proc.returncode, proc.stderr
 
 
