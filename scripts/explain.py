@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The deck's worked example, line by line, checked against the numbers the deck prints.
 
 Each line: a quantity, its formula in the deck's notation, the value torch_bp computes and, for
@@ -7,20 +8,18 @@ the deck's network, the value the deck (or the article it follows) prints, with 
     python scripts/explain.py --format markdown --only-differences   # the README's errata
     python scripts/explain.py --weights w.json --inputs 0.1,0.2 --lr 0.1  # another 2-2-2 setting
 """
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 
-try:
-    import torch_bp  # noqa: F401
-except ImportError:  # a plain checkout: use the package beside this script
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package beside this script
+if __name__ == "__main__":  # a process of its own: signals are caught from here on (no torch yet)
+    from torch_bp.run import signals
+    signals.catch("explain.py")
 
-from torch_bp import SEED_INPUTS, SEED_LR, SEED_TARGETS, report
-from torch_bp.cli import (ArgumentParser, InputError, fail, float_list, path_arg, positive_float,
+from torch_bp import report  # noqa: E402
+from torch_bp.cli import (ArgumentParser, InputError, fail, float_list, path_arg, positive_float,  # noqa: E402
                           positive_int_list, read_json_object)
-from torch_bp.seed import DECK_ERROR_TABLE
+from torch_bp.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS  # noqa: E402
 
 PROG = "explain.py"
 # --format markdown: the heading and the line under it, with and without --only-differences.
@@ -44,10 +43,10 @@ def build_parser() -> ArgumentParser:
                         '(a NaN or infinite value as the string "nan", "inf" or "-inf")')
     p.add_argument("--weights", type=path_arg, metavar="FILE",
                    help="JSON {named_parameters() name: nested list}; none: the deck's w1..w8, b1, b2")
-    p.add_argument("--inputs", type=float_list, default=_csv(SEED_INPUTS[0].tolist()), help="i1,i2")
-    p.add_argument("--targets", type=float_list, default=_csv(SEED_TARGETS[0].tolist()),
+    p.add_argument("--inputs", type=float_list, default=_csv(DECK_INPUTS[0].tolist()), help="i1,i2")
+    p.add_argument("--targets", type=float_list, default=_csv(DECK_TARGETS[0].tolist()),
                    help="target_o1,target_o2")
-    p.add_argument("--lr", type=positive_float, default=SEED_LR, help="learning rate η")
+    p.add_argument("--lr", type=positive_float, default=DECK_LR, help="learning rate η")
     p.add_argument("--rounds", type=positive_int_list, default=_csv(DECK_ERROR_TABLE),
                    help="rounds whose error to show (round r: before the r-th update)")
     p.add_argument("--only-differences", action="store_true", help="only the lines whose verdict is `differs`")

@@ -128,7 +128,7 @@ TRAIN_CASES = [
     # --sizes
     T("--sizes", "2"), T("--sizes", "2,0,2"), T("--sizes", "2,-1,2"), T("--sizes", "a,b"), T("--sizes", ""),
     T("--sizes", "2,,2"), T("--sizes", "2.5,2"), T("--sizes", "nan,2"),
-    T("--sizes", "3,2,2"), T("--sizes", "2,2,3"),  # do not fit the seed data
+    T("--sizes", "3,2,2"), T("--sizes", "2,2,3"),  # do not fit the deck data
     # --batch-size
     T("--batch-size", "0"), T("--batch-size", "-3"), T("--batch-size", "1.5"), T("--batch-size", "x"),
     T("--batch-size", ""), T("--batch-size", "nan"),

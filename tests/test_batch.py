@@ -113,9 +113,9 @@ def test_full_loss_is_the_error_on_all_data(tmp_path, train_script):
 
 
 def test_init_file_shipped_with_the_package_is_the_seed(tmp_path, train_script):
-    from torch_bp.model import SEED_WEIGHTS_FILE
+    from torch_bp.deck import DECK_WEIGHTS_FILE
     default = train(train_script, tmp_path / "d", "--steps", "20")
-    from_file = train(train_script, tmp_path / "f", "--steps", "20", "--init", SEED_WEIGHTS_FILE)
+    from_file = train(train_script, tmp_path / "f", "--steps", "20", "--init", DECK_WEIGHTS_FILE)
     assert default == from_file
 
 

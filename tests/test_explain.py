@@ -15,11 +15,11 @@ import pytest
 import torch
 from tolerances import EXACT_ISH
 
-from torch_bp import SEED_INPUTS, SEED_LR, SEED_TARGETS, BackpropNet
+from torch_bp import DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet
 from torch_bp import report
 from torch_bp.loss import half_sse_terms
-from torch_bp.model import SEED_WEIGHTS
-from torch_bp.seed import ARTICLE_PRINTED, DECK_ERROR_TABLE, DECK_PRINTED
+from torch_bp.deck import DECK_WEIGHTS
+from torch_bp.deck import ARTICLE_PRINTED, DECK_ERROR_TABLE, DECK_PRINTED
 from torch_bp.sgd import autograd_sgd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,11 +197,11 @@ def autograd_values() -> dict[str, float]:
     """Every quantity of the report by autograd: the model's own layers, torch.autograd.grad."""
     model = BackpropNet()
     W1, b1, W2, b2 = model.parameters()
-    net_h = model.layers[0](SEED_INPUTS)
+    net_h = model.layers[0](DECK_INPUTS)
     out_h = torch.sigmoid(net_h)
     net_o = model.layers[1](out_h)
     out_o = torch.sigmoid(net_o)
-    E_terms = half_sse_terms(out_o, SEED_TARGETS)
+    E_terms = half_sse_terms(out_o, DECK_TARGETS)
     E = E_terms.sum()
 
     def d(y, x):
@@ -220,7 +220,7 @@ def autograd_values() -> dict[str, float]:
         v[f"dE_total/dw{k + 1}"], v[f"dE_total/dw{k + 5}"] = gW1.flatten()[k], gW2.flatten()[k]
 
     rounds = set(DECK_ERROR_TABLE) | {2}
-    for r, trace in enumerate(autograd_sgd(model, itertools.repeat((SEED_INPUTS, SEED_TARGETS)), SEED_LR), start=1):
+    for r, trace in enumerate(autograd_sgd(model, itertools.repeat((DECK_INPUTS, DECK_TARGETS)), DECK_LR), start=1):
         if r in rounds:
             v[f"E_total at round {r}"] = trace.loss
         if r == 2:  # the weights after one update
@@ -247,14 +247,14 @@ def test_computed_values_equal_autograd(rows):
 
 def test_another_setting_has_no_printed_values(capsys, tmp_path):
     weights = tmp_path / "w.json"
-    weights.write_text(json.dumps({**SEED_WEIGHTS, "layers.1.bias": 0.1}))
+    weights.write_text(json.dumps({**DECK_WEIGHTS, "layers.1.bias": 0.1}))
     status, out, _ = run_main(capsys, "--format", "json", "--weights", str(weights), "--lr", "0.1",
                               "--inputs", "1,-1", "--rounds", "1,5")
     assert status == 0
     lines = {r["quantity"]: r for r in json.loads(out)}
     assert all(r["printed"] is None and r["verdict"] is None and r["source"] is None for r in lines.values())
     model = BackpropNet()
-    model.load_values({**SEED_WEIGHTS, "layers.1.bias": 0.1})
+    model.load_values({**DECK_WEIGHTS, "layers.1.bias": 0.1})
     with torch.no_grad():
         out_h = model.layers[0](torch.tensor([[1.0, -1.0]], dtype=torch.float64)).sigmoid()
         out_o1 = model.layers[1](out_h).sigmoid()[0, 0]
@@ -266,7 +266,7 @@ def test_another_setting_has_no_printed_values(capsys, tmp_path):
 
 def test_the_seed_weights_file_is_the_seed(capsys, tmp_path):
     weights = tmp_path / "w.json"
-    weights.write_text(json.dumps(SEED_WEIGHTS))
+    weights.write_text(json.dumps(DECK_WEIGHTS))
     status, out, _ = run_main(capsys, "--format", "json", "--weights", str(weights))
     assert status == 0 and sum(r["verdict"] == "differs" for r in json.loads(out)) == 7
 
@@ -332,11 +332,11 @@ def test_readme_errata_section_is_generated(capsys):
     ("{not json", [], "not valid JSON"),
     ("[1, 2]", [], "expected a JSON object"),
     ('{"layers.0.weight": [[0.15, 0.2], [0.25, 0.3]]}', [], "missing"),
-    (json.dumps({**SEED_WEIGHTS, "layers.9.weight": 1}), [], "unknown"),
-    (json.dumps({**SEED_WEIGHTS, "layers.0.weight": [0.15, 0.2, 0.25]}), [], "expected shape [2, 2]"),
-    (json.dumps({**SEED_WEIGHTS, "layers.1.bias": "x"}), [], "not a numeric array"),
-    (json.dumps({**SEED_WEIGHTS, "layers.1.bias": [[1], [2, 3]]}), [], "layers.1.bias"),
-    (json.dumps(SEED_WEIGHTS).replace("0.35", "NaN"), [], "finite"),
+    (json.dumps({**DECK_WEIGHTS, "layers.9.weight": 1}), [], "unknown"),
+    (json.dumps({**DECK_WEIGHTS, "layers.0.weight": [0.15, 0.2, 0.25]}), [], "expected shape [2, 2]"),
+    (json.dumps({**DECK_WEIGHTS, "layers.1.bias": "x"}), [], "not a numeric array"),
+    (json.dumps({**DECK_WEIGHTS, "layers.1.bias": [[1], [2, 3]]}), [], "layers.1.bias"),
+    (json.dumps(DECK_WEIGHTS).replace("0.35", "NaN"), [], "finite"),
     (None, ["--inputs", "0.05"], "expected 2 numbers"),
     (None, ["--inputs", "a,b"], "not a comma-separated list of numbers"),
     (None, ["--targets", "0.01,0.99,1"], "expected 2 numbers"),

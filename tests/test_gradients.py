@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from oracles import deck_code
 from tolerances import DTYPE, EXACT_ISH, FD_EPS, FINITE_DIFF
 
-from torch_bp import (SEED_INPUTS, SEED_LR, SEED_TARGETS, BackpropNet, backprop, half_sse,
+from torch_bp import (DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet, backprop, half_sse,
                       manual_gradients)
 from torch_bp.sgd import manual_sgd
 
@@ -65,8 +65,8 @@ def networks_and_data(draw):
 
 def test_seed_manual_equals_autograd():
     model = BackpropNet()
-    assert_same_gradients(manual_gradients(model, SEED_INPUTS, SEED_TARGETS),
-                          autograd_gradients(model, SEED_INPUTS, SEED_TARGETS), EXACT_ISH, "seed")
+    assert_same_gradients(manual_gradients(model, DECK_INPUTS, DECK_TARGETS),
+                          autograd_gradients(model, DECK_INPUTS, DECK_TARGETS), EXACT_ISH, "seed")
 
 
 @settings(max_examples=1000)  # thousands of networks in all, with the other properties
@@ -146,21 +146,21 @@ def deck_args(model, inputs, targets):
 
 def test_deck_code_oracle_on_seed():
     model = BackpropNet()
-    E, (E1, E2), Ew, Eb1, Eb2 = deck_code(*deck_args(model, SEED_INPUTS, SEED_TARGETS))
-    trace = backprop(model, SEED_INPUTS, SEED_TARGETS)
+    E, (E1, E2), Ew, Eb1, Eb2 = deck_code(*deck_args(model, DECK_INPUTS, DECK_TARGETS))
+    trace = backprop(model, DECK_INPUTS, DECK_TARGETS)
     torch.testing.assert_close(trace.loss_terms, torch.tensor([E1, E2], dtype=DTYPE), **EXACT_ISH)
     torch.testing.assert_close(trace.loss, torch.tensor(E, dtype=DTYPE), **EXACT_ISH)
     deck = as_deck_gradients(Ew, Eb1, Eb2)
     assert_same_gradients(trace.grads, deck, EXACT_ISH, "manual vs deck code")
-    assert_same_gradients(autograd_gradients(model, SEED_INPUTS, SEED_TARGETS), deck, EXACT_ISH,
+    assert_same_gradients(autograd_gradients(model, DECK_INPUTS, DECK_TARGETS), deck, EXACT_ISH,
                           "autograd vs deck code")
 
 
 def test_deck_code_oracle_over_training():
     """4000 rounds of the deck's loop (its `for x=1:4000`) against manual_sgd, biases fixed."""
     model = BackpropNet()
-    args = list(deck_args(model, SEED_INPUTS, SEED_TARGETS))
-    rounds = manual_sgd(model, [(SEED_INPUTS, SEED_TARGETS)] * 4000, SEED_LR)
+    args = list(deck_args(model, DECK_INPUTS, DECK_TARGETS))
+    rounds = manual_sgd(model, [(DECK_INPUTS, DECK_TARGETS)] * 4000, DECK_LR)
     for r, trace in enumerate(rounds, start=1):
         E, _, Ew, _, _ = deck_code(*args)
         if r in (1, 2, 300, 1000, 4000):
@@ -168,4 +168,4 @@ def test_deck_code_oracle_over_training():
             w = [p.detach() for n, p in model.named_parameters() if n.endswith("weight")]
             torch.testing.assert_close(torch.cat([t.flatten() for t in w]),
                                        torch.tensor(args[0], dtype=DTYPE), **EXACT_ISH)
-        args[0] = [wk - SEED_LR * gk for wk, gk in zip(args[0], Ew)]  # nw5 = w5 - eta * Ew5, ...
+        args[0] = [wk - DECK_LR * gk for wk, gk in zip(args[0], Ew)]  # nw5 = w5 - eta * Ew5, ...

@@ -30,7 +30,7 @@ def test_per_unit_bias_option_uses_plain_linear():
     torch.testing.assert_close(model(x), expected, **EXACT_ISH)
 
 
-def test_seed_shape_per_unit_bias_starts_as_the_seed_network():
+def test_deck_shape_per_unit_bias_starts_as_the_deck_network():
     shared, per_unit = BackpropNet(), BackpropNet(shared_bias=False)
     assert per_unit.layers[0].bias.tolist() == [0.35, 0.35]
     x = torch.tensor([[0.05, 0.10]], dtype=DTYPE)
@@ -61,7 +61,7 @@ def test_scalar_names_for_other_shapes():
 @pytest.mark.parametrize("kwargs, match", [
     (dict(sizes=(2,)), "at least two"),
     (dict(sizes=(2, 0, 2)), "positive"),
-    (dict(sizes=(3, 2), init="seed"), "seed's weights"),
+    (dict(sizes=(3, 2), init="deck"), "deck's weights"),
     (dict(init="zeros"), "init must be"),
 ])
 def test_bad_model_arguments(kwargs, match):
@@ -77,14 +77,18 @@ def test_bad_model_arguments(kwargs, match):
       "layers.1.bias": 0}, "not a numeric array"),
     ({"layers.0.weight": [[1, 2], [3, float("nan")]], "layers.0.bias": 0,
       "layers.1.weight": [[1, 2], [3, 4]], "layers.1.bias": 0}, "finite"),
+    # bad LAST entries: the earlier, good ones must not be copied either (issue 10)
+    ({"layers.0.weight": [[1, 2], [3, 4]], "layers.0.bias": 0, "layers.1.weight": [[1, 2], [3, 4]],
+      "layers.1.bias": float("inf")}, "layers.1.bias: values must be finite"),
+    ({"layers.0.weight": [[1, 2], [3, 4]], "layers.0.bias": 0, "layers.1.weight": [[1, 2], [3, 4]],
+      "layers.1.bias": [1, 2, 3]}, r"layers.1.bias: expected shape \[\]"),
 ])
 def test_load_values_rejects_bad_values(values, match):
     model = BackpropNet()
     before = [p.clone() for p in model.parameters()]
     with pytest.raises(ValueError, match=match):
         model.load_values(values)
-    if match != "finite":  # checks come before any copy, except the finiteness of a later entry
-        assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before)), "a failed load changed the model"
 
 
 def test_half_sse_is_the_decks_error_averaged_over_rows():

@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 
 
-class InputError(Exception):
+class InputError(ValueError):
     """Bad input from the user: reported as one line on stderr, exit status 2."""
 
 

@@ -1,7 +1,7 @@
 """Data sets and the order in which a run visits them.
 
 A data set is a pair of float64 tensors, inputs (N, n_in) and targets (N, n_out). Built in:
-"seed" (the deck's one sample) and "xor". From a file: CSV with a header row (inputs first,
+"deck" (the deck's one sample) and "xor". From a file: CSV with a header row (inputs first,
 then the last n_out columns as targets, e.g. `i1,i2,t1,t2`) or JSON
 {"inputs": [[...]], "targets": [[...]]}.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 import torch
 
 from .cli import parse_json
-from .seed import SEED_INPUTS, SEED_TARGETS
+from .deck import DECK_INPUTS, DECK_TARGETS
 
 XOR_INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
 XOR_TARGETS = torch.tensor([[0.0], [1.0], [1.0], [0.0]], dtype=torch.float64)
-DATASETS = {"seed": (SEED_INPUTS, SEED_TARGETS), "xor": (XOR_INPUTS, XOR_TARGETS)}
+DATASETS = {"deck": (DECK_INPUTS, DECK_TARGETS), "xor": (XOR_INPUTS, XOR_TARGETS)}
 # a CSV cell: a decimal number (or nan/inf, refused later as not finite); not Python's float()
 # syntax, which also takes "0_05" (= 5.0) and other scripts' digits
 NUMBER = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|nan|inf|infinity)", re.IGNORECASE)

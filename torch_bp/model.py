@@ -1,13 +1,13 @@
 """The network of the deck: sigmoid layers whose bias is one scalar shared by every unit."""
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
 from torch import nn
+
+from .deck import DECK_SIZES, DECK_WEIGHTS
 
 
 class SharedBiasLinear(nn.Linear):
@@ -29,11 +29,6 @@ class SharedBiasLinear(nn.Linear):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias=shared"
 
 
-# The deck's fixed initial weights, in nn.Linear's (out, in) layout: [[w1, w2], [w3, w4]], b1,
-# [[w5, w6], [w7, w8]], b2. Shipped as a file so `train.py --init` takes it like any other.
-SEED_WEIGHTS_FILE = Path(__file__).with_name("seed_weights.json")
-SEED_WEIGHTS = json.loads(SEED_WEIGHTS_FILE.read_text())
-SEED_SIZES = (2, 2, 2)
 
 
 def _has_bool(value) -> bool:
@@ -46,16 +41,16 @@ class BackpropNet(nn.Module):
 
     BackpropNet() is the deck's 2-2-2 network in float64 with w1..w8, b1, b2 as printed.
     Other sizes (or init="random") get nn.Linear's uniform init from a seeded generator.
-    With shared_bias=False each unit has its own bias; at the seed's sizes they start at
+    With shared_bias=False each unit has its own bias; at the deck's sizes they start at
     b1, b2 broadcast, so the network computes the same function as the deck's.
     """
 
     def __init__(
         self,
-        sizes: Sequence[int] = SEED_SIZES,
+        sizes: Sequence[int] = DECK_SIZES,
         shared_bias: bool = True,
         *,
-        init: str | None = None,  # "seed" | "random"; None: "seed" for sizes (2, 2, 2)
+        init: str | None = None,  # "deck" | "random"; None: "deck" for sizes (2, 2, 2)
         seed: int = 0,
         dtype: torch.dtype = torch.float64,
         device: torch.device | str | None = None,
@@ -64,11 +59,11 @@ class BackpropNet(nn.Module):
         sizes = tuple(int(n) for n in sizes)
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes must be at least two positive widths, got {sizes}")
-        init = init or ("seed" if sizes == SEED_SIZES else "random")
-        if init not in ("seed", "random"):
-            raise ValueError(f"init must be 'seed' or 'random', got {init!r}")
-        if init == "seed" and sizes != SEED_SIZES:
-            raise ValueError(f"the seed's weights are for sizes {SEED_SIZES}, got {sizes}")
+        init = init or ("deck" if sizes == DECK_SIZES else "random")
+        if init not in ("deck", "random"):
+            raise ValueError(f"init must be 'deck' or 'random', got {init!r}")
+        if init == "deck" and sizes != DECK_SIZES:
+            raise ValueError(f"the deck's weights are for sizes {DECK_SIZES}, got {sizes}")
         self.sizes = sizes
         self.shared_bias = shared_bias
         Layer = SharedBiasLinear if shared_bias else nn.Linear
@@ -78,8 +73,8 @@ class BackpropNet(nn.Module):
                 Layer(n_in, n_out, device=device, dtype=dtype)
                 for n_in, n_out in zip(sizes[:-1], sizes[1:])
             )
-        if init == "seed":
-            self.load_values(SEED_WEIGHTS)
+        if init == "deck":
+            self.load_values(DECK_WEIGHTS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = x  # (B, sizes[0])
@@ -90,33 +85,38 @@ class BackpropNet(nn.Module):
     @torch.no_grad()
     def load_values(self, values: dict) -> None:
         """Set parameters from {name: number or nested list}; a scalar fills a per-unit bias.
-        Raises ValueError naming the first missing, unknown or misshapen entry."""
+        Raises ValueError naming the first missing, unknown or misshapen entry; every entry
+        is checked before any is copied, so a failed load leaves the model unchanged."""
         params = dict(self.named_parameters())
         missing = sorted(set(params) - set(values))
         unknown = sorted(set(values) - set(params))
         if missing or unknown:
             raise ValueError(f"parameter names do not match the network: missing {missing}, unknown {unknown}")
+        checked = {name: self._checked_value(name, p, values[name]) for name, p in params.items()}
         for name, p in params.items():
-            if _has_bool(values[name]):
-                raise ValueError(f"{name}: true/false is not a number")
-            try:
-                v = torch.as_tensor(values[name], dtype=p.dtype, device=p.device)
-            except (TypeError, ValueError, RuntimeError) as e:
-                raise ValueError(f"{name}: not a numeric array ({e})") from None
-            if v.shape != p.shape and not (v.dim() == 0 and not self.shared_bias and name.endswith("bias")):
-                raise ValueError(f"{name}: expected shape {list(p.shape)}, got {list(v.shape)}")
-            if not torch.isfinite(v).all():
-                raise ValueError(f"{name}: values must be finite")
-            p.copy_(v.expand_as(p))
+            p.copy_(checked[name].expand_as(p))
+
+    def _checked_value(self, name: str, p: torch.Tensor, value) -> torch.Tensor:
+        if _has_bool(value):
+            raise ValueError(f"{name}: true/false is not a number")
+        try:
+            v = torch.as_tensor(value, dtype=p.dtype, device=p.device)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise ValueError(f"{name}: not a numeric array ({e})") from None
+        if v.shape != p.shape and not (v.dim() == 0 and not self.shared_bias and name.endswith("bias")):
+            raise ValueError(f"{name}: expected shape {list(p.shape)}, got {list(v.shape)}")
+        if not torch.isfinite(v).all():
+            raise ValueError(f"{name}: values must be finite")
+        return v
 
     def scalar_names(self) -> list[str]:
         """One name per scalar parameter, in named_parameters() order, element by element.
 
-        The seed's shape uses the slides' names w1..w8, b1, b2 (b1, b2 also for per-unit
+        The deck's shape uses the slides' names w1..w8, b1, b2 (b1, b2 also for per-unit
         biases: "b1[2]"). Other shapes: "L{l}.w{j}_{k}" for the weight from input k to unit j
         of layer l, "L{l}.b" for a shared bias, "L{l}.b{j}" for a per-unit one (all 1-based)."""
         names: list[str] = []
-        slide = self.sizes == SEED_SIZES
+        slide = self.sizes == DECK_SIZES
         for l, layer in enumerate(self.layers, start=1):
             n_out, n_in = layer.weight.shape
             if slide:

@@ -1,7 +1,7 @@
 """The worked example, line by line, checked against what the deck and the article print.
 
 Each Row holds a quantity, its formula in the deck's notation, the value torch_bp computes
-(backprop() and manual_sgd(), nothing else) and, for the seed network, a printed value with a
+(backprop() and manual_sgd(), nothing else) and, for the deck's network, a printed value with a
 verdict at the printed precision:
 
     agrees            the computed value, rounded, is the printed text
@@ -10,7 +10,7 @@ verdict at the printed precision:
 
 Two pieces of arithmetic besides torch_bp's serve the causes only: the deck's own arithmetic
 redone on the numbers it printed (_DECK_ARITHMETIC: how an error carries over), and the update
-rule the article's closing figures need (sequential_sgd), which is not the deck's.
+rule the article's closing figures need (torch_bp.sgd.sequential_sgd), which is not the deck's.
 """
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ from functools import cache
 import torch
 
 from .chain_rule import backprop
-from .model import SEED_WEIGHTS, BackpropNet
-from .seed import (ARTICLE_PRINTED, DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_PRINTED,
-                   SEED_INPUTS, SEED_LR, SEED_TARGETS)
-from .sgd import manual_sgd
+from .deck import (ARTICLE_PRINTED, DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_INPUTS, DECK_LR,
+                   DECK_PRINTED, DECK_TARGETS, DECK_WEIGHTS, is_deck_setting)
+from .model import BackpropNet
+from .sgd import manual_sgd, sequential_sgd
 
 VERDICTS = ("agrees", "agrees-truncated", "differs")
 STANDARD = "the standard rule"      # every gradient at the old weights: the deck's, torch_bp's
@@ -40,7 +40,7 @@ SEQUENTIAL_DEFINITION = "w5..w8 updated first, the hidden deltas then taken thro
 @dataclass
 class Row:
     section: str
-    quantity: str                    # as keyed in torch_bp.seed: "dE_total/dw5", "w5+ (slide 31)"
+    quantity: str                    # as keyed in torch_bp.deck: "dE_total/dw5", "w5+ (slide 31)"
     formula: str                     # in the deck's notation
     computed: float                  # what torch_bp computes
     printed: str | None = None       # the printed text, at its precision
@@ -64,27 +64,7 @@ def _decimals(printed: str) -> int:
     return -Decimal(printed).as_tuple().exponent
 
 
-# --- SGD, and the article's variant --------------------------------------------------------
-
-def sequential_sgd(model, batches, lr):
-    """The update rule the article's closing figures need; NOT the deck's nor torch_bp's.
-
-    Like manual_sgd it yields round r's Trace before its update (biases fixed), but it
-    updates the output weights first and back-propagates through the *updated* ones:
-        W2 ← W2 − η delta_oᵀ out_h
-        delta_h = (delta_o W2) · out_h(1 − out_h)       W2 already updated
-        W1 ← W1 − η delta_hᵀ i
-    The standard rule uses the old W2 in delta_h. Only for a 2-layer BackpropNet."""
-    W1, W2 = (layer.weight for layer in model.layers)
-    for inputs, targets in batches:
-        trace = backprop(model, inputs, targets)  # keep=True: the update needs the layers
-        yield trace
-        h, o = trace.layers
-        with torch.no_grad():
-            W2 -= lr * trace.grads["layers.1.weight"]  # (2, 2)
-            delta_h = (o.delta @ W2) * h.dout_dnet     # (1, 2)
-            W1 -= lr * delta_h.T @ trace.inputs        # (2, 2)
-
+# --- SGD, and the article's variant (torch_bp.sgd.sequential_sgd) ------------------------
 
 RULES = {STANDARD: manual_sgd, SEQUENTIAL: sequential_sgd}
 
@@ -113,8 +93,8 @@ def after_one_update(model, inputs, targets, lr, rule=STANDARD) -> BackpropNet:
 
 
 @cache
-def _seed_history(rule: str, rounds: tuple[int, ...]):
-    return history(BackpropNet(), SEED_INPUTS, SEED_TARGETS, SEED_LR, rounds, rule)
+def _deck_history(rule: str, rounds: tuple[int, ...]):
+    return history(BackpropNet(), DECK_INPUTS, DECK_TARGETS, DECK_LR, rounds, rule)
 
 
 # --- The rows ------------------------------------------------------------------------------
@@ -198,9 +178,9 @@ def _printings() -> dict[str, list[tuple[str, str, str]]]:
     return out
 
 
-def worked_example(weights: dict | None = None, inputs=SEED_INPUTS, targets=SEED_TARGETS,
-                   lr: float = SEED_LR, rounds=tuple(DECK_ERROR_TABLE)) -> list[Row]:
-    """Every line of the worked example for a 2-2-2 BackpropNet; for the seed network (the
+def worked_example(weights: dict | None = None, inputs=DECK_INPUTS, targets=DECK_TARGETS,
+                   lr: float = DECK_LR, rounds=tuple(DECK_ERROR_TABLE)) -> list[Row]:
+    """Every line of the worked example for a 2-2-2 BackpropNet; for the deck's network (the
     deck's weights, inputs, targets and η) also the printed values, their verdicts and causes.
 
     weights: {named_parameters() name: nested list}, None for the deck's. Raises ValueError
@@ -212,14 +192,12 @@ def worked_example(weights: dict | None = None, inputs=SEED_INPUTS, targets=SEED
     if inputs.shape != (1, 2) or targets.shape != (1, 2):
         raise ValueError(f"inputs and targets must be 2 numbers each, got {inputs.tolist()} and {targets.tolist()}")
     rounds = tuple(sorted(set(rounds)))
-    seed = (lr == SEED_LR and torch.equal(inputs, SEED_INPUTS) and torch.equal(targets, SEED_TARGETS)
-            and all(torch.equal(p, q) for p, q in zip(model.parameters(), BackpropNet().parameters())))
-    if not seed:
+    if not is_deck_setting(model, inputs, targets, lr):
         E = history(model, inputs, targets, lr, rounds)
         return [Row(*line) for line in _computed(model, inputs, targets, lr, E)]
 
-    hist = {STANDARD: _seed_history(STANDARD, tuple(sorted({*rounds, *_ARTICLE_ROUNDS}))),
-            SEQUENTIAL: _seed_history(SEQUENTIAL, _ARTICLE_ROUNDS)}
+    hist = {STANDARD: _deck_history(STANDARD, tuple(sorted({*rounds, *_ARTICLE_ROUNDS}))),
+            SEQUENTIAL: _deck_history(SEQUENTIAL, _ARTICLE_ROUNDS)}
     computed = _computed(model, inputs, targets, lr, {r: hist[STANDARD][r] for r in rounds})
     for quantity in ARTICLE_PRINTED:
         if m := _AFTER.fullmatch(quantity):  # after n updates: round n + 1 as the deck counts
@@ -245,8 +223,8 @@ def _sigmoid(x: float) -> float:
     return float(torch.sigmoid(torch.tensor(x, dtype=torch.float64)))
 
 
-_W5 = SEED_WEIGHTS["layers.1.weight"][0][0]
-_T1, _T2 = SEED_TARGETS[0].tolist()
+_W5 = DECK_WEIGHTS["layers.1.weight"][0][0]
+_T1, _T2 = DECK_TARGETS[0].tolist()
 
 # The deck's own arithmetic, redone on the numbers it printed before (quantity: (the printed
 # quantities it uses, the formula)), for the lines that are off: it shows what carried over.
@@ -256,7 +234,7 @@ _DECK_ARITHMETIC = {
     "E_o2": (("out_o2",), lambda out: 0.5 * (_T2 - out) ** 2),
     "dE_total/dout_o1": (("out_o1",), lambda out: -(_T1 - out)),
     "dE_total/dw5": (("dE_total/dout_o1", "dout_o1/dnet_o1", "dnet_o1/dw5"), lambda a, b, c: a * b * c),
-    "w5+ (slide 31)": (("dE_total/dw5",), lambda g: _W5 - SEED_LR * g),
+    "w5+ (slide 31)": (("dE_total/dw5",), lambda g: _W5 - DECK_LR * g),
 }
 
 
@@ -309,7 +287,7 @@ def _explain_article(row: Row, hist: dict) -> None:
                           (f"{SEQUENTIAL} {deck_count}", hist[SEQUENTIAL][n][what])]
     else:  # a weight after one update
         w = int(row.quantity[1:-1])  # "w5+" -> 5
-        candidates = [(f"{SEQUENTIAL} after 1 update", _seed_sequential_weights()[w - 1])]
+        candidates = [(f"{SEQUENTIAL} after 1 update", _deck_sequential_weights()[w - 1])]
     d = _decimals(row.printed) + 2
     if row.verdict != "differs":
         row.note = "; ".join(f"{label} gives {x:.{d}f} ({verdict(x, row.printed)})"
@@ -328,9 +306,9 @@ def _explain_article(row: Row, hist: dict) -> None:
 
 
 @cache
-def _seed_sequential_weights() -> tuple[float, ...]:
+def _deck_sequential_weights() -> tuple[float, ...]:
     """w1+..w8+ after one update by the sequential rule."""
-    model = after_one_update(BackpropNet(), SEED_INPUTS, SEED_TARGETS, SEED_LR, SEQUENTIAL)
+    model = after_one_update(BackpropNet(), DECK_INPUTS, DECK_TARGETS, DECK_LR, SEQUENTIAL)
     return tuple(torch.cat([layer.weight.flatten() for layer in model.layers]).tolist())
 
 
@@ -390,3 +368,21 @@ def to_json(rows: list[Row]) -> str:
 
 
 RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}
+
+
+def trace_markdown(trace, scalar_names: list[str], round_: int) -> str:
+    """One round of any BackpropNet as a markdown table, the deck's way: net, out per unit (first
+    row of the batch), E_ok, E_total, then ∂E_total/∂θ for every scalar θ (`scalar_names`, in
+    named_parameters() order). trace: a backprop() Trace with its layers (keep=True)."""
+    lines = [f"Round {round_}, first row of the batch:", "", "| quantity | value |", "|---|---|"]
+    for l, layer in enumerate(trace.layers, start=1):
+        kind = "o" if l == len(trace.layers) else ("h" if len(trace.layers) == 2 else f"h{l}_")
+        for j in range(layer.net.shape[1]):
+            lines.append(f"| net_{kind}{j + 1} | {layer.net[0, j].item():.9f} |")
+            lines.append(f"| out_{kind}{j + 1} | {layer.out[0, j].item():.9f} |")
+    for k, e in enumerate(trace.loss_terms.tolist(), start=1):
+        lines.append(f"| E_o{k} | {e:.9f} |")
+    lines.append(f"| E_total | {trace.loss.item():.9f} |")
+    grads = torch.cat([g.reshape(-1) for g in trace.grads.values()]).tolist()
+    lines += [f"| ∂E_total/∂{name} | {g:.9f} |" for name, g in zip(scalar_names, grads)]
+    return "\n".join(lines)

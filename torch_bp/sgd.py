@@ -94,3 +94,23 @@ def manual_sgd(model, batches, lr, train_bias=False) -> Iterator[Trace]:
 
 def autograd_sgd(model, batches, lr, train_bias=False) -> Iterator[Trace]:
     return sgd_rounds(model, batches, lr, train_bias, "autograd")
+
+
+def sequential_sgd(model, batches, lr):
+    """The update rule the article's closing figures need; NOT the deck's nor torch_bp's.
+
+    Like manual_sgd it yields round r's Trace before its update (biases fixed), but it
+    updates the output weights first and back-propagates through the *updated* ones:
+        W2 ← W2 − η delta_oᵀ out_h
+        delta_h = (delta_o W2) · out_h(1 − out_h)       W2 already updated
+        W1 ← W1 − η delta_hᵀ i
+    The standard rule uses the old W2 in delta_h. Only for a 2-layer BackpropNet."""
+    W1, W2 = (layer.weight for layer in model.layers)
+    for inputs, targets in batches:
+        trace = backprop(model, inputs, targets)  # keep=True: the update needs the layers
+        yield trace
+        h, o = trace.layers
+        with torch.no_grad():
+            W2 -= lr * trace.grads["layers.1.weight"]  # (2, 2)
+            delta_h = (o.delta @ W2) * h.dout_dnet     # (1, 2)
+            W1 -= lr * delta_h.T @ trace.inputs        # (2, 2)

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import torch
 
+from .config import DECIDING
+
 FORMAT = "torch_bp.checkpoint/1"
-# the settings that decide a run's numbers, which a resumed run takes from its checkpoint
-REQUIRED_CONFIG = {"lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
-                   "batch_size", "shuffle", "seed", "logdir"}
+# the settings that decide a run's numbers (which a resumed run takes from its checkpoint), and its folder
+REQUIRED_CONFIG = {*DECIDING, "logdir"}
 SEAL = b"torch_bp sha256 "
 SEAL_LEN = len(SEAL) + 64         # the archive comment: prefix + hex digest
 EOCD = b"PK\x05\x06"              # the zip's end-of-central-directory record, 22 bytes + comment

@@ -127,8 +127,10 @@ class ScalarRows:
             step = 1 << (7 * (step_len - 1))  # smallest step with a varint this long
             blob = Event(wall_time=float.fromhex("0x1.5555555555555p+900"), step=step,
                          summary=Summary(value=values)).SerializeToString()
-            assert all(blob.count(s) == 1 for s in sentinels), "placeholder bytes are not unique"
-            assert blob[0] == 0x09 and blob[9] == 0x10, "Event fields out of the expected order"
+            if not all(blob.count(s) == 1 for s in sentinels):  # checked always, not by `assert`
+                raise RuntimeError("event template: the placeholder bytes are not unique")
+            if blob[0] != 0x09 or blob[9] != 0x10:  # wall_time (field 1, double), then step (field 2, varint)
+                raise RuntimeError("event template: Event fields are not in the expected order")
             self._templates[key] = (np.frombuffer(blob, dtype=np.uint8), np.array([blob.index(s) for s in sentinels]))
         return self._templates[key]
 
@@ -138,6 +140,11 @@ class ScalarRows:
         wall_times = np.asarray(wall_times, dtype="<f8")
         with np.errstate(over="ignore"):  # beyond float32: inf in TensorBoard (history.csv keeps float64)
             values = np.ascontiguousarray(values, dtype="<f4")
+        if values.ndim != 2 or values.shape[1] != len(self.tags) or not len(steps) == len(wall_times) == len(values):
+            raise ValueError(f"expected N steps, N wall times and (N, {len(self.tags)}) values, got "
+                             f"{steps.shape}, {wall_times.shape} and {values.shape}")
+        if len(steps) and steps.min() < 0:
+            raise ValueError(f"steps must be >= 0, got {steps.min()}")
         out, first = [], 0
         if not self._described and len(steps):
             out.append(self._encode(steps[:1], wall_times[:1], values[:1], metadata=True))

@@ -1,14 +1,14 @@
 """Every number the deck prints for the forward pass, the cost, the gradients and the one-step
 updates, against what torch_bp computes in float64, compared at the precision printed.
 
-The table below is transcribed from the slides by hand, independently of torch_bp.seed. Where
+The table below is transcribed from the slides by hand, independently of torch_bp.deck. Where
 the printed number is wrong, the expected text is the true value and a comment says why;
 the slide's own text is kept beside it and checked to be wrong, so the erratum stays visible.
 """
 import pytest
 import torch
 
-from torch_bp import SEED_INPUTS, SEED_LR, SEED_TARGETS, BackpropNet, backprop
+from torch_bp import DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet, backprop
 from torch_bp.sgd import manual_sgd
 
 # quantity: (expected at the slide's precision, what the slide prints if different)
@@ -58,10 +58,10 @@ SLIDES = {
 
 def computed_seed_values() -> dict[str, float]:
     model = BackpropNet()
-    trace = backprop(model, SEED_INPUTS, SEED_TARGETS)
+    trace = backprop(model, DECK_INPUTS, DECK_TARGETS)
     h, o = trace.layers  # hidden, output
     gW1, gW2 = trace.grads["layers.0.weight"], trace.grads["layers.1.weight"]
-    rounds = manual_sgd(model, [(SEED_INPUTS, SEED_TARGETS)] * 2, SEED_LR)
+    rounds = manual_sgd(model, [(DECK_INPUTS, DECK_TARGETS)] * 2, DECK_LR)
     next(rounds), next(rounds)  # round 2 sees the weights after one update
     W1, W2 = model.layers[0].weight.detach(), model.layers[1].weight.detach()
     v = {
@@ -100,8 +100,8 @@ def test_slide_number(computed, quantity):
 
 
 def test_table_matches_package_transcription():
-    """torch_bp.seed.DECK_PRINTED (used by the report) holds the same texts as this table."""
-    from torch_bp.seed import DECK_PRINTED
+    """torch_bp.deck.DECK_PRINTED (used by the report) holds the same texts as this table."""
+    from torch_bp.deck import DECK_PRINTED
     assert set(DECK_PRINTED) == set(SLIDES)
     for quantity, (expected, printed_wrong) in SLIDES.items():
         assert DECK_PRINTED[quantity][0] == (printed_wrong or expected), quantity
@@ -116,6 +116,6 @@ def test_seed_network_weights_and_data():
     assert p["layers.1.weight"].tolist() == [[0.40, 0.45], [0.50, 0.55]]  # [[w5, w6], [w7, w8]]
     assert p["layers.0.bias"].shape == () and p["layers.0.bias"].item() == 0.35
     assert p["layers.1.bias"].shape == () and p["layers.1.bias"].item() == 0.60
-    assert SEED_INPUTS.tolist() == [[0.05, 0.10]] and SEED_TARGETS.tolist() == [[0.01, 0.99]]
-    assert SEED_INPUTS.dtype == SEED_TARGETS.dtype == torch.float64 and SEED_LR == 0.5
+    assert DECK_INPUTS.tolist() == [[0.05, 0.10]] and DECK_TARGETS.tolist() == [[0.01, 0.99]]
+    assert DECK_INPUTS.dtype == DECK_TARGETS.dtype == torch.float64 and DECK_LR == 0.5
     assert model.scalar_names() == ["w1", "w2", "w3", "w4", "b1", "w5", "w6", "w7", "w8", "b2"]

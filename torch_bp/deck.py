@@ -3,11 +3,30 @@
 Printed numbers are kept as the text the slide shows (so the precision is the slide's), with
 the slide they come from; tests and the report compare them with what torch_bp computes.
 """
+import json
+from pathlib import Path
+
 import torch
 
-SEED_INPUTS = torch.tensor([[0.05, 0.10]], dtype=torch.float64)   # (1, 2): i1, i2
-SEED_TARGETS = torch.tensor([[0.01, 0.99]], dtype=torch.float64)  # (1, 2): target_o1, target_o2
-SEED_LR = 0.5                                                     # η
+DECK_INPUTS = torch.tensor([[0.05, 0.10]], dtype=torch.float64)   # (1, 2): i1, i2
+DECK_TARGETS = torch.tensor([[0.01, 0.99]], dtype=torch.float64)  # (1, 2): target_o1, target_o2
+DECK_LR = 0.5                                                     # η
+DECK_SIZES = (2, 2, 2)                                            # i1, i2 -> h1, h2 -> o1, o2
+# The deck's fixed initial weights, in nn.Linear's (out, in) layout: [[w1, w2], [w3, w4]], b1,
+# [[w5, w6], [w7, w8]], b2. Shipped as a file so `train.py --init` takes it like any other.
+DECK_WEIGHTS_FILE = Path(__file__).with_name("deck_weights.json")
+DECK_WEIGHTS = json.loads(DECK_WEIGHTS_FILE.read_text())
+
+
+def is_deck_setting(model, inputs: torch.Tensor, targets: torch.Tensor, lr: float, train_bias: bool = False) -> bool:
+    """The one setting the deck works through (and its error table describes): the 2-2-2
+    network with shared biases and w1..w8, b1, b2 as printed, its one sample, η = 0.5, and
+    b1, b2 fixed. The only definition of "the deck's setting"; model: a BackpropNet."""
+    if lr != DECK_LR or train_bias or getattr(model, "sizes", None) != DECK_SIZES or not model.shared_bias:
+        return False
+    same = lambda a, b: a.shape == b.shape and torch.equal(a.detach().cpu().to(b.dtype), b)  # noqa: E731
+    return (same(inputs, DECK_INPUTS) and same(targets, DECK_TARGETS)
+            and all(same(p, torch.tensor(DECK_WEIGHTS[n], dtype=torch.float64)) for n, p in model.named_parameters()))
 
 # Every number the deck prints, as printed, with its slide ("quantity": (text, slide)).
 # Slide N is the N-th slide of the deck's source, counting the blocks between `---` lines from

@@ -1,0 +1,27 @@
+"""A training run as a library: `train(TrainConfig(...))`.
+
+    config.py      TrainConfig, its checks, the resume policy, Status
+    trainer.py     Trainer and train(): set-up, then the loop
+    folder.py      the run folder: history.csv, config.json, the event file
+    metrics.py     what a logged round holds, buffered until written
+    dashboard.py   TensorBoard extras: layout, HParams, text panels, graph
+    console.py     what the terminal shows
+    checkpoint.py  checkpoints, written atomically, read as data only
+    events.py      the fast TensorBoard event writer
+    signals.py     SIGINT/SIGTERM/SIGHUP, from a script's first line (standard library only)
+
+Names are loaded on first use (PEP 562), so `torch_bp.run.signals` imports without torch.
+"""
+import importlib
+
+_EXPORTS = {"TrainConfig": "config", "Status": "config", "Trainer": "trainer", "RunResult": "trainer",
+            "train": "trainer", "NonFiniteLoss": "metrics"}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value

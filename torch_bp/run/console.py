@@ -1,0 +1,63 @@
+"""What the terminal shows during a run: the error table (beside the deck's slide-40 column
+in the deck's setting), a progress line for long runs, and the closing summary."""
+from __future__ import annotations
+
+import time
+
+from ..deck import DECK_ERROR_TABLE
+from .config import Status
+
+TABLE_EVERY = 300        # the deck's error table lists every 300th round
+PROGRESS_SECONDS = 5.0   # runs longer than this print a progress line this often
+
+
+class Console:
+    """out: the table and summary (stdout); err: progress and notes (stderr)."""
+
+    def __init__(self, out, err, steps: int, start: int, deck: bool):
+        self.out, self.err, self.steps, self.start, self.deck = out, err, steps, start, deck
+        self.t_start = self.t_progress = time.monotonic()
+
+    def is_table_round(self, r: int) -> bool:
+        return r == 1 or r == self.steps or r % TABLE_EVERY == 0
+
+    def header(self) -> None:
+        print(f"{'round':>7}  {'E_total':>14}" + ("  slide 40" if self.deck else ""), file=self.out)
+
+    def row(self, r: int, loss: float) -> None:
+        slide = DECK_ERROR_TABLE.get(r, "") if self.deck else None
+        print(f"{r:>7}  {loss:>14.9f}" + (f"  {slide}" if slide else ""), file=self.out, flush=True)
+
+    def progress(self, r: int) -> None:
+        """Every PROGRESS_SECONDS: rounds done, rate and time left (checked every 256 rounds)."""
+        if r & 255 or time.monotonic() - self.t_progress <= PROGRESS_SECONDS:
+            return
+        self.t_progress = now = time.monotonic()
+        rate = (r - self.start) / (now - self.t_start)
+        print(f"round {r}/{self.steps}  {rate:,.0f} rounds/s  {(self.steps - r) / rate:,.0f} s left",
+              file=self.err, flush=True)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t_start
+
+    def summary(self, result, save_model: str | None) -> None:
+        outs = (", ".join(f"{v:.9f}" for v in result.outputs[0]) if len(result.outputs) == 1
+                else f"{len(result.outputs)} rows")
+        print(f"\n{describe(result)}. After the last update: E_total = {result.final_loss:.10g}, outputs = [{outs}]",
+              file=self.out)
+        print(f"logs: {result.logdir}/ (history.csv, config.json, TensorBoard events)", file=self.out)
+        print(f"dashboard: tensorboard --logdir {result.logdir.parent} --host localhost   "
+              "then open http://localhost:6006", file=self.out)
+        if save_model:
+            print(f"checkpoint: {save_model}", file=self.out)
+        self.out.flush()
+
+
+def describe(result) -> str:
+    """"finished: 10000 rounds", "interrupted (SIGINT) after 912 rounds", "reached E <= ..."."""
+    if result.status is Status.INTERRUPTED:
+        from .signals import name
+        return f"interrupted ({name(result.signum)}) after {result.rounds} rounds"
+    if result.status is Status.REACHED:
+        return f"reached E <= {result.target_loss:g} at round {result.rounds} in {result.seconds:.2f} s"
+    return f"finished: {result.rounds} rounds"
