@@ -22,7 +22,7 @@ from torch_bp.cli import (ArgumentParser, device_arg, fail, int_list, path_arg, 
                           positive_int, seed_int)
 from torch_bp.run import signals  # noqa: E402,F811
 from torch_bp.run.config import DRY_RUN_STEPS, TrainConfig  # noqa: E402
-from torch_bp.run.trainer import NonFiniteLoss, train  # noqa: E402
+from torch_bp.run.trainer import NonFiniteLoss, RunFailed, train  # noqa: E402
 
 PROG = "train.py"
 
@@ -47,7 +47,9 @@ def build_parser() -> ArgumentParser:
                    help="rows per round; default all of them (batch gradient descent)")
     p.add_argument("--shuffle", action="store_true", help="a new random order every epoch")
     p.add_argument("--seed", type=seed_int, default=d.seed, help="seed for random init and shuffling")
-    p.add_argument("--log-interval", type=positive_int, default=d.log_interval, help="log every n-th round")
+    p.add_argument("--log-interval", type=positive_int, default=argparse.SUPPRESS,
+                   help="log every n-th round (and rounds 1 and last); default every round up to 10,000, "
+                   "then every 10th up to 100,000, every 100th up to 1,000,000, ...")
     p.add_argument("--logdir", type=path_arg, metavar="DIR", default=d.logdir,
                    help="run folder; default a new one under runs/ named by date, time and settings")
     p.add_argument("--check-grads", action="store_true",
@@ -74,7 +76,7 @@ def main(argv=None) -> int:
         result = train(TrainConfig(**vars(args)), given=parser.explicit(argv))
     except ValueError as e:  # bad input, found before anything was written
         return fail(PROG, str(e))
-    except NonFiniteLoss as e:
+    except (NonFiniteLoss, RunFailed) as e:  # the run stopped; what it logged before is kept
         return fail(PROG, str(e), status=1)
     if result.signum:  # 128 + the signal's number, as shells report it
         print(f"{PROG}: interrupted ({signals.name(result.signum)})", file=sys.stderr)

@@ -41,7 +41,6 @@ STEPS, SAVE = 600, 100
 RUN = ["--no-graph", "--steps", str(STEPS)]
 CK_EVERY = ["--save-interval", str(SAVE)]
 TRAIN = str(ROOT / "scripts" / "train.py")
-PHASE_2 = pytest.mark.xfail(strict=True, reason="phase 2: needs the trainer's fix (torch_bp/run/)")
 
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -148,7 +147,6 @@ def grow(where: Path, size: str) -> None:
 
 # ---- a full disk ----------------------------------------------------------------------------------
 
-@PHASE_2
 def test_full_disk_while_logging(tmpfs, straight, train_script, tmp_path, capsys):
     """The run folder's disk fills up: one line naming the problem, exit 1, the checkpoint (on
     another disk) whole; with space again, --resume finishes it as the straight run."""
@@ -163,7 +161,6 @@ def test_full_disk_while_logging(tmpfs, straight, train_script, tmp_path, capsys
     assert_same_run(run, straight)
 
 
-@PHASE_2
 def test_full_disk_while_saving(tmpfs, straight, train_script, tmp_path, capsys):
     """The checkpoint's disk has room for one checkpoint, not for the next beside it: one line
     naming the checkpoint, exit 1, the previous checkpoint whole; resuming finishes the run."""
@@ -181,7 +178,6 @@ def test_full_disk_while_saving(tmpfs, straight, train_script, tmp_path, capsys)
 
 # ---- a read-only run folder -----------------------------------------------------------------------
 
-@PHASE_2
 def test_resume_into_a_read_only_run_folder(tmp_path, train_script):
     """chmod 555 on the run folder and 444 on its files (root: its file capabilities dropped, so
     the modes bind it): --resume says the folder cannot be written, exit 2, nothing changed."""
@@ -210,7 +206,6 @@ def finished(tmp_path, train_script):
     return run, ck
 
 
-@PHASE_2
 @pytest.mark.parametrize("cut", [0.5, 0.9])
 def test_history_cut_before_resume_is_named(finished, cut, train_script, capsys):
     """history.csv cut (rows 1..~k of 400, the checkpoint at 400): resuming would leave a silent
@@ -225,7 +220,6 @@ def test_history_cut_before_resume_is_named(finished, cut, train_script, capsys)
     assert snapshot(run) == before
 
 
-@PHASE_2
 @pytest.mark.parametrize("cut", [0.5, 0.9])
 def test_event_file_cut_before_resume_is_named(finished, cut, train_script, capsys):
     """The event file cut mid-way: TensorBoard would show a gap up to the checkpoint. One line
@@ -259,13 +253,15 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from conftest import load_script
 main = load_script("train").main
+import contextlib, io
 for line in sys.stdin:  # one race per line: the parent releases both racers at once
-    print("status", main(line.split()), flush=True)
+    with contextlib.redirect_stdout(io.StringIO()):  # the run's own table and summary
+        status = main(line.split())
+    print("status", status, flush=True)
     print("ready", flush=True)
 """
 
 
-@PHASE_2
 def test_two_runs_on_one_logdir_at_once(tmp_path):
     """Two processes, released together (a line on each one's stdin), start runs on the same new
     --logdir, 6 times: each time one finishes, the other says the folder holds a run (one line,
@@ -357,7 +353,6 @@ def test_sigkill_at_moments_tied_to_progress(straight, tmp_path, train_script, c
         assert_same_run(run, straight)
 
 
-@PHASE_2
 def test_sigkill_before_the_first_flush_leaves_a_reusable_folder(tmp_path, train_script, capsys):
     """SIGKILL at the run's first rename (its config.json), before any round is flushed:
     history.csv holds its header (it was 0 bytes), and the same command then runs in that
@@ -374,7 +369,6 @@ def test_sigkill_before_the_first_flush_leaves_a_reusable_folder(tmp_path, train
 
 # ---- a loss that turns NaN between logged rounds --------------------------------------------------
 
-@PHASE_2
 def test_nan_between_logged_rounds_is_reported_at_its_round(tmp_path, train_script, capsys):
     """Targets of -1e150 and η = 1e308 send the loss to NaN at round 2. With --log-interval 500
     and --save-interval 10 the run says round 2 (it said 500), exits 1, and never writes a
@@ -395,7 +389,6 @@ def test_nan_between_logged_rounds_is_reported_at_its_round(tmp_path, train_scri
 
 # ---- outputs that are inputs ----------------------------------------------------------------------
 
-@PHASE_2
 @pytest.mark.parametrize("target", ["data", "init", "history"])
 def test_save_model_onto_an_input_is_refused(target, tmp_path, train_script, capsys):
     """--save-model naming the --data file, the --init file or the run's own history.csv: one
@@ -416,7 +409,6 @@ def test_save_model_onto_an_input_is_refused(target, tmp_path, train_script, cap
 
 # ---- sizes that once cost gigabytes or minutes --------------------------------------------------
 
-@PHASE_2
 def test_a_huge_step_count_allocates_nothing_for_it(tmp_path):
     """--steps 10**18 that stops at round 1 (--target-loss above the first error): with the
     address space capped at 1.5 GiB it finishes (it built a set of 3·10**15 table rounds)."""
@@ -427,7 +419,6 @@ def test_a_huge_step_count_allocates_nothing_for_it(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
-@PHASE_2
 def test_a_huge_network_logs_a_short_round_1_table(tmp_path, train_script, capsys):
     """--sizes 2,20000,2: the round-1 text panel lists a bounded number of lines, not one per
     unit and weight (it was megabytes, checksummed byte by byte: 14 of 16 s at 2,100000,2)."""
@@ -435,7 +426,7 @@ def test_a_huge_network_logs_a_short_round_1_table(tmp_path, train_script, capsy
                         "--logdir", tmp_path / "run")
     assert status == 0, err
     (path,) = (tmp_path / "run").glob("events.out.tfevents.*")
-    texts = [v for e in EventFileLoader(str(path)).Load() for v in e.summary.value if v.tag == "run/round_1"]
+    texts = [v for e in EventFileLoader(str(path)).Load() for v in e.summary.value if v.tag.startswith("run/round_1")]
     (text,) = texts
     assert len(text.tensor.string_val[0]) < 20_000
 
@@ -452,7 +443,6 @@ def test_long_records_are_checksummed_as_tensorboard_does():
 
 # ---- new-user edges -------------------------------------------------------------------------------
 
-@PHASE_2
 def test_dry_run_leaves_no_temporary_folder(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -461,7 +451,6 @@ def test_dry_run_leaves_no_temporary_folder(tmp_path):
     assert list(tmp.iterdir()) == [] and not (tmp_path / "runs").exists()
 
 
-@PHASE_2
 def test_xor_alone_suggests_its_sizes(tmp_path, train_script, capsys):
     status, err = train(train_script, capsys, "--dataset", "xor", "--no-graph", "--logdir", tmp_path / "run")
     assert status == 2 and "--sizes 2,3,1" in one_line(err), err

@@ -58,6 +58,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:  # e.g. a full disk: name the checkpoint, not its temporary file
+        raise OSError(e.errno, e.strerror, str(path)) from None
     finally:
         tmp.unlink(missing_ok=True)
     try:
@@ -170,7 +172,7 @@ CONFIG_TYPES = {
     "seed": ("an integer in [0, 2**63)", lambda v: _is_int(v) and 0 <= v < 2**63),
     "logdir": ("a folder name or null", _optional(_text)),
     "steps": ("an integer >= 1", _count),
-    "log_interval": ("an integer >= 1", _count),
+    "log_interval": ("an integer >= 1 or null", _optional(_count)),
     "target_loss": ("a finite number > 0 or null", _optional(lambda v: _is_number(v) and v > 0)),
     "save_interval": ("an integer >= 1 or null", _optional(_count)),
     "check_grads": ("true or false", lambda v: isinstance(v, bool)),

@@ -211,10 +211,25 @@ def _first_bad_record(data: bytes, records: list[tuple[int, int]]) -> int | None
     return None
 
 
-def repair_event_file(path: str | os.PathLike) -> int:
-    """Drop a partial last record (a crash or a full disk mid-write) so that records appended
-    after it can be read; returns the bytes dropped. ValueError if a record before the end is
-    damaged: TensorBoard stops reading there, and cutting it would lose the records after it."""
+def _step(data: bytes, at: int) -> int:
+    """The step of the Event whose bytes start at `at` (0 if it has none)."""
+    pos = at + (9 if data[at] == 0x09 else 0)  # field 1: wall_time, 8 bytes
+    if data[pos] != 0x10:                       # field 2: step, a varint
+        return 0
+    step, shift, pos = 0, 0, pos + 1
+    while True:
+        byte = data[pos]
+        step |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return step
+        shift, pos = shift + 7, pos + 1
+
+
+def inspect_event_file(path: str | os.PathLike) -> tuple[int, int, set[int]]:
+    """(the file's size, where its whole records end, the steps of those records); nothing is
+    written. ValueError if a record before the end is damaged: TensorBoard stops reading there,
+    and cutting it would lose the records after it. A partial last record (a crash or a full
+    disk mid-write) or a zero-filled tail is not damage: repair_event_file drops it."""
     path = Path(path)
     data = path.read_bytes()
     records, end = _records(data)
@@ -223,19 +238,26 @@ def repair_event_file(path: str | os.PathLike) -> int:
         raise ValueError(f"{path}: event record {bad + 1} of {len(records)} is damaged (its CRC does not match); "
                          "TensorBoard stops reading there. Resume into a new --logdir")
     if bad is not None:  # the last record is garbled: it goes too
-        end = records[bad][0] - 12
+        records, end = records[:bad], records[bad][0] - 12
     tail = data[end:]
     header_ok = len(tail) >= 12 and masked_crc32c_rows(np.frombuffer(tail, np.uint8, 8)[None])[0] == \
         struct.unpack_from("<I", tail, 8)[0]
     if bad is None and len(tail) >= 12 and not header_ok and any(tail):  # neither cut short nor zero-filled
         raise ValueError(f"{path}: damaged at byte {end} of {len(data)} (not a record cut short); "
                          "TensorBoard stops reading there. Resume into a new --logdir")
-    if end < len(data):
+    return len(data), end, {_step(data, at) for at, n in records if n}
+
+
+def repair_event_file(path: str | os.PathLike) -> int:
+    """Drop a partial last record so that records appended after it can be read (see
+    inspect_event_file); returns the bytes dropped."""
+    size, end, _ = inspect_event_file(path)
+    if end < size:
         with open(path, "r+b") as f:
             f.truncate(end)
             f.flush()
             os.fsync(f.fileno())
-    return len(data) - end
+    return size - end
 
 
 class EventWriter:
