@@ -138,12 +138,14 @@ class RunFolder:
             raise ValueError(f"--logdir {path}: cannot write there ({e.strerror or e})") from None
 
     @classmethod
-    def resume(cls, path: Path, columns: list[str], rounds: int, logged) -> "RunFolder":
+    def resume(cls, path: Path, columns: list[str], rounds: int, logged=None) -> "RunFolder":
         """Continue the run in `path` after round `rounds`: history.csv keeps its rows up to
         there (later ones were never checkpointed), the event file loses a partial last record,
         and TensorBoard is told to drop its later rounds (a SessionLog START at `rounds` + 1).
-        logged(r): did the run log round r. Everything is checked before anything is written:
+        logged(r): did the run log round r (default: logged_rounds(None, rounds)). Everything
+        is checked before anything is written:
         ValueError if the folder cannot be written, or its logs were cut before `rounds`."""
+        logged = logged or logged_rounds(None, rounds)
         lock = _lock(path)
         try:
             history_path = path / "history.csv"
