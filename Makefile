@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . || $(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-train: $(VENV)/.installed  ## train the seed network, logging to runs/ (extra flags: ARGS="--steps 3300")
+train: $(VENV)/.installed  ## train the deck's network, logging to runs/ (extra flags: ARGS="--steps 3300")
 	$(PY) scripts/train.py $(ARGS)
 
 test: $(VENV)/.installed  ## the whole test suite

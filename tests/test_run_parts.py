@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -184,6 +185,18 @@ def test_round_1_panel_is_history_csvs_first_row_for_shuffled_batches(tmp_path):
     first = read_history(logdir)
     assert f"{panel['E_total']:.9f}" == f"{first['loss/total'][0]:.9f}"
     assert f"{panel['∂E_total/∂L1.w1_1']:.9f}" == f"{first['grad/L1.w1_1'][0]:.9f}"
+
+
+def test_graph_is_tensorboards_own_without_the_trace_check():
+    from torch.utils.tensorboard._pytorch_graph import graph
+
+    from torch_bp import BackpropNet
+    from torch_bp.run.dashboard import graph_def
+    model, x = BackpropNet((2, 3, 1)), torch.rand(1, 2, dtype=torch.float64)
+    with warnings.catch_warnings():  # torch.jit.trace is deprecated; TensorBoard's graph still uses it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        theirs = graph(model, x)[0].SerializeToString()
+    assert graph_def(model, x).SerializeToString() == theirs
 
 
 # ---- signals -------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 stops (finished, interrupted, or on a non-finite loss)."""
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -172,33 +171,27 @@ def test_interrupt_keeps_everything_logged(tmp_path, sig, status):
     assert sorted(read_scalars(logdir)["loss/total"]) == h["round"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_tensorboard_server_serves_the_loss(deck_run, tmp_path):
-    """The tensorboard package's own server, on a free localhost port, started and stopped here."""
-    port = free_port()
+    """The tensorboard package's own server, on a port it picks itself (--port 0) and names in
+    its own start-up line; stopped here. Its loader reads the logs in the background, so the
+    data is asked for again until it is all there (tied to what the server serves, not to a
+    start-up delay); the 300 s cap only stops a server that never finishes."""
     server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir", str(deck_run.parent),
-                               "--host", "127.0.0.1", "--port", str(port), "--samples_per_plugin", "scalars=10000"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?run={deck_run.name}&tag=loss/total"
+                               "--host", "127.0.0.1", "--port", "0", "--samples_per_plugin", "scalars=10000"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        series, deadline = [], time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as r:
-                    series = json.load(r)
-                if len(series) == 3300:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
+        base = next((line.split(" at ", 1)[1].split()[0] for line in server.stderr if " at http" in line), None)
+        assert base, "the server exited without serving"
+        url = f"{base}data/plugin/scalars/scalars?run={deck_run.name}&tag=loss/total"
+        series, deadline = [], time.monotonic() + 300
+        while len(series) < 3300 and time.monotonic() < deadline and server.poll() is None:
+            with urllib.request.urlopen(url, timeout=60) as r:
+                series = json.load(r)
+            if len(series) < 3300:
+                time.sleep(0.2)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=60)
     assert len(series) == 3300, f"served {len(series)} points"
     steps = [s for _, s, _ in series]
     assert steps == list(range(1, 3301))

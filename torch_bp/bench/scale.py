@@ -19,16 +19,12 @@ PEAK_SLACK_KIB = 256       # manual peak ≤ autograd peak, up to the measure's 
                            # (heap pages of the small tensors: ~0.1-0.2 MiB) or 1%
 
 
-def bench_scale(settings, root: Path, targets: Targets) -> dict:
-    batches = settings.batch_sizes
-    print(f"\n== scale: BackpropNet({','.join(map(str, SCALE_SIZES))}), float32, shared biases, "
-          f"seeded random data (issue 5) ==")
-    print("one forward-and-backward: autograd = model.zero_grad(set_to_none=True); "
-          "half_sse(model(x), t).backward()\n                           manual   = manual_gradients(model, x, t)")
+def time_passes(settings) -> tuple[dict, dict]:
+    """{batch: {contender: [seconds per pass, per repeat]}} and {batch: passes per timed block}."""
     model = scale_model()
-    times: dict[int, dict[str, list[float]]] = {}  # {batch: {contender: [seconds per pass, per repeat]}}
+    times: dict[int, dict[str, list[float]]] = {}
     per_block: dict[int, int] = {}
-    for batch in batches:
+    for batch in settings.batch_sizes:
         x, t = scale_data(batch)
         fns = passes(model, x, t)
         for fn in fns.values():  # warm-up
@@ -42,6 +38,16 @@ def bench_scale(settings, root: Path, targets: Targets) -> dict:
         per_block[batch] = n
         del x, t, fns
     model.zero_grad(set_to_none=True)
+    return times, per_block
+
+
+def bench_scale(settings, root: Path, targets: Targets) -> dict:
+    batches = settings.batch_sizes
+    print(f"\n== scale: BackpropNet({','.join(map(str, SCALE_SIZES))}), float32, shared biases, "
+          f"seeded random data (issue 5) ==")
+    print("one forward-and-backward: autograd = model.zero_grad(set_to_none=True); "
+          "half_sse(model(x), t).backward()\n                           manual   = manual_gradients(model, x, t)")
+    times, per_block = time_passes(settings)
 
     peaks, method = measure_peaks(batches, settings.threads)
     med = {b: {k: median(times[b][k]) for k in ("autograd", "manual")} for b in batches}

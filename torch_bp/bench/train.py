@@ -5,10 +5,12 @@ from pathlib import Path
 
 from ..deck import DECK_LR
 from .contenders import BackendLoop, PlainLoop, TrainRun
+from .processes import whole_processes
 from .timing import Targets, dir_bytes, interleaved, median, paired_ratio, table
 
 MANUAL_VS_PLAIN = 5.0  # plain loop µs/round ÷ manual backend µs/round
 RUN_VS_PLAIN = 2.0     # plain 10,000-round wall ÷ train() 10,000-round wall
+PROCESS_VS_PLAIN = 0.5  # `python scripts/train.py` wall ÷ the plain program's, whole processes
 
 
 LABELS = {
@@ -32,6 +34,7 @@ def bench_train(settings, root: Path, targets: Targets) -> dict:
     rounds = per_round(settings, root)
     runs = whole_runs(settings, root)
     logging = logging_costs(settings.run_steps, runs, rounds["us_per_round"])
+    processes = whole_processes(settings, root)
     ratio_round = rounds["vs_plain"]["manual"]
     ratio_run = runs["vs_plain"]["train manual"]
     steps = settings.run_steps
@@ -41,12 +44,18 @@ def bench_train(settings, root: Path, targets: Targets) -> dict:
     targets.add(f"train: plain loop {steps:,}-round wall ÷ train() {steps:,}-round wall", ratio_run,
                 f">= {RUN_VS_PLAIN:g}", ratio_run >= RUN_VS_PLAIN,
                 "the target is for 10,000 rounds" if steps != 10_000 else "")
+    ratio_process = processes["train_over_plain"] if processes else None
+    targets.add(f"train: scripts/train.py {steps:,}-round process ÷ plain program's", ratio_process,
+                f"<= {PROCESS_VS_PLAIN:g}", None if processes is None else ratio_process <= PROCESS_VS_PLAIN,
+                "no scripts/train.py beside the package" if processes is None
+                else ("the target is for 10,000 rounds" if steps != 10_000 else ""))
     return {
         "block_rounds": settings.block_rounds, "repeats": settings.repeats, "run_steps": steps,
         "run_repeats": settings.run_repeats, "us_per_round": rounds["us_per_round"],
         "us_per_round_repeats": rounds["repeats"], "run_wall_s": runs["wall"], "run_wall_s_min": runs["fastest"],
-        "run_wall_s_repeats": runs["repeats"], "logging": logging,
-        "ratios": {"plain_over_manual_per_round": ratio_round, "plain_run_over_train_run": ratio_run},
+        "run_wall_s_repeats": runs["repeats"], "logging": logging, "processes": processes,
+        "ratios": {"plain_over_manual_per_round": ratio_round, "plain_run_over_train_run": ratio_run,
+                   "train_process_over_plain_process": ratio_process},
     }
 
 

@@ -42,15 +42,27 @@ def write_start(events, config: dict, model, first_trace, first_round: int, grap
     events.flush()
 
 
+def graph_def(model, example_input):
+    """The model's GraphDef, as torch.utils.tensorboard's add_graph makes it, but traced with
+    check_trace=False: the check re-runs the model and compares outputs with assert_close,
+    whose first use imports torch.distributed.tensor (about a second, more than the whole
+    10,000-round run of the deck's network)."""
+    import torch
+    from tensorboard.compat.proto.graph_pb2 import GraphDef
+    from tensorboard.compat.proto.versions_pb2 import VersionDef
+    from torch.utils.tensorboard._pytorch_graph import _set_model_to_eval, parse
+    with _set_model_to_eval(model), warnings.catch_warnings():  # tracing warns that TorchScript is deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        trace = torch.jit.trace(model, example_input, check_trace=False)
+    torch._C._jit_pass_inline(trace.graph)
+    return GraphDef(node=parse(trace.graph, trace, example_input), versions=VersionDef(producer=22))
+
+
 def write_graph(events, model, example_input, err=None) -> None:
     """The model graph (a TorchScript trace); a failure is noted on `err`, never fatal."""
     try:
         from tensorboard.compat.proto.event_pb2 import Event
-        from torch.utils.tensorboard._pytorch_graph import graph
-        with warnings.catch_warnings():  # TensorBoard's graph still needs torch.jit.trace
-            warnings.simplefilter("ignore", DeprecationWarning)
-            graph_def, _ = graph(model, example_input)
-        events.write(Event(wall_time=time.time(), graph_def=graph_def.SerializeToString()))
+        events.write(Event(wall_time=time.time(), graph_def=graph_def(model, example_input).SerializeToString()))
     except Exception as e:  # noqa: BLE001  the graph is a nicety; never lose a run over it
         if err is not None:
             print(f"note: model graph not logged ({type(e).__name__}: {e})", file=err)

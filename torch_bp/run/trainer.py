@@ -65,11 +65,14 @@ class Logger:
         self.target_column, self.watch = target_column, watch
         self.t_flush = console.t_start
 
-    def record(self, r: int, trace, inputs, targets) -> float:
-        """Log round r; returns its error on all data (the target loss's measure)."""
+    def record(self, r: int, trace, inputs, targets) -> None:
+        """Log round r: a row for history.csv and TensorBoard, a line of the terminal's table."""
         self.buffer.record(r, self.capture(trace, inputs, targets))
         if self.console.is_table_round(r):
             self.console.row(r, trace.loss.item())
+
+    def error(self) -> float:
+        """The latest logged round's error on all data: what the target loss is compared with."""
         return self.buffer.last(self.target_column)
 
     def tick(self, r: int) -> None:
@@ -224,8 +227,8 @@ class Trainer:
             watch.record(r, trace.loss)
             reached = False
             if log.wants(r):
-                error = log.record(r, trace, inputs, targets)  # one row: history.csv and TensorBoard
-                reached = cfg.target_loss is not None and error <= cfg.target_loss
+                log.record(r, trace, inputs, targets)  # one row: history.csv and TensorBoard
+                reached = cfg.target_loss is not None and log.error() <= cfg.target_loss
             sgd.step(trace)  # the r-th update
             log.tick(r)
             if cfg.save_interval and r % cfg.save_interval == 0 and r < cfg.steps:
