@@ -454,3 +454,30 @@ def test_dry_run_leaves_no_temporary_folder(tmp_path):
 def test_xor_alone_suggests_its_sizes(tmp_path, train_script, capsys):
     status, err = train(train_script, capsys, "--dataset", "xor", "--no-graph", "--logdir", tmp_path / "run")
     assert status == 2 and "--sizes 2,3,1" in one_line(err), err
+
+
+def test_help_shows_defaults_as_flags(train_script):
+    """--sizes' default as a user types it, and no default that contradicts its flag's help."""
+    text = train_script.build_parser().format_help()
+    assert "(default: 2,2,2)" in text and "(2, 2, 2)" not in text
+    assert "(default: True)" not in text.split("--no-graph", 2)[-1]  # "--no-graph (default: True)" read as no graph
+    assert "(default: None)" not in text.split("--batch-size BATCH_SIZE", 2)[-1].split("--shuffle")[0]
+
+
+def test_explain_json_is_json_with_extreme_values(tmp_path, capsys):
+    """Weights and inputs of 1e308 overflow the forward pass: the JSON report carries "inf" and
+    "nan" as strings (json.dumps wrote Infinity and NaN, which no JSON parser accepts)."""
+    import json
+    from conftest import load_script
+    weights = tmp_path / "w.json"
+    weights.write_text(json.dumps({"layers.0.weight": [[1e308, -1e308], [0.25, 0.3]], "layers.0.bias": 0.35,
+                                   "layers.1.weight": [[1e308, 0.45], [0.5, 0.55]], "layers.1.bias": 0.6}))
+    capsys.readouterr()
+    assert load_script("explain").main(["--weights", str(weights), "--format", "json", "--inputs", "1e308,1e308",
+                                        "--lr", "1e308"]) == 0
+
+    def refuse(constant):
+        raise AssertionError(f"not JSON: {constant}")
+    rows = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert {r["computed"] for r in rows if isinstance(r["computed"], str)} <= {"nan", "inf", "-inf"}
+    assert any(isinstance(r["computed"], str) for r in rows)
