@@ -7,6 +7,7 @@ the deck's network, the value the deck (or the article it follows) prints, with 
     python scripts/explain.py                                    # the terminal report
     python scripts/explain.py --format markdown --only-differences   # the README's errata
     python scripts/explain.py --weights w.json --inputs 0.1,0.2 --lr 0.1  # another 2-2-2 setting
+    python scripts/explain.py --check mine.json      # a learner's numbers: the first wrong one, the mistake
 """
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ if __name__ == "__main__":  # a process of its own: signals are caught from here
     from torch_bp.run import signals
     signals.catch("explain.py")
 
-from torch_bp import report  # noqa: E402
+from torch_bp import check, report  # noqa: E402
 from torch_bp.cli import (ArgumentParser, InputError, fail, float_list, path_arg, positive_float,  # noqa: E402
                           positive_int_list, read_json_object)
 from torch_bp.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS  # noqa: E402
@@ -50,6 +51,9 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--rounds", type=positive_int_list, default=_csv(DECK_ERROR_TABLE),
                    help="rounds whose error to show (round r: before the r-th update)")
     p.add_argument("--only-differences", action="store_true", help="only the lines whose verdict is `differs`")
+    p.add_argument("--check", type=path_arg, metavar="FILE",
+                   help="JSON {quantity: your value} (names as in --format json, values as numbers or as the "
+                        "text you wrote): each against the true one, the first wrong one and the mistake (no --rounds)")
     return p
 
 
@@ -60,12 +64,25 @@ def main(argv=None) -> int:
         for flag, values in (("--inputs", args.inputs), ("--targets", args.targets)):
             if len(values) != 2:
                 raise InputError(f"{flag}: expected 2 numbers, got {len(values)}")
+        if args.check is not None:
+            try:
+                learner = check.read_values(read_json_object(args.check, "--check", "quantity names"))
+            except ValueError as e:
+                raise InputError(f"--check {args.check}: {e}") from None
         try:
-            rows = report.worked_example(weights, args.inputs, args.targets, args.lr, args.rounds)
+            if args.check is not None:
+                found = check.diagnose(learner, weights, args.inputs, args.targets, args.lr)
+            else:
+                rows = report.worked_example(weights, args.inputs, args.targets, args.lr, args.rounds)
         except ValueError as e:  # load_values: the first missing, unknown or misshapen entry
             raise InputError(f"--weights {args.weights}: {e}") from None
     except InputError as e:
         return fail(PROG, str(e))
+    if args.check is not None:
+        if args.only_differences:
+            found.rows = [r for r in found.rows if r.verdict == "differs"]
+        sys.stdout.write(check.RENDERERS[args.format](found))
+        return 0
     if args.only_differences:
         rows = [r for r in rows if r.verdict == "differs"]
     text = report.RENDERERS[args.format](rows)

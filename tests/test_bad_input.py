@@ -243,6 +243,12 @@ EXPLAIN_CASES = [
     E("--rounds", "nan"), E("--rounds", "inf"), E("--rounds", "1,,2"),
     E("--bogus", names=["--bogus"]), E("--only-differences=yes", names=["--only-differences"]),
     E("--weights", "{files}/missing.json", subprocess=True),
+    *file_cases(E, "--check", [  # the learner's values; their own bad values: tests/test_check.py
+        ("missing.json", None), ("adir.json", None), ("UNREADABLE:noread.json", None), ("empty.json", None),
+        ("bad.json", None), ("list.json", None), ("string.json", None), ("binary.json", None),
+        ("init_missing_name.json", None),
+    ]),
+    E("--check", ""), E("--check", "{files}/missing.json", subprocess=True),
 ]
 
 

@@ -114,7 +114,7 @@ def parse_json(text: str):
         raise ValueError("nested too deeply") from None
 
 
-def read_json_object(path: str, flag: str) -> dict:
+def read_json_object(path: str, flag: str, keys: str = "parameter names") -> dict:
     """A JSON file holding one object, e.g. parameter names to nested lists; InputError if not."""
     try:
         values = parse_json(Path(path).read_text())
@@ -123,7 +123,7 @@ def read_json_object(path: str, flag: str) -> dict:
     except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, a huge integer, deep nesting
         raise InputError(f"{flag} {path}: not valid JSON ({e})") from None
     if not isinstance(values, dict):
-        raise InputError(f"{flag} {path}: expected a JSON object of parameter names")
+        raise InputError(f"{flag} {path}: expected a JSON object of {keys}")
     return values
 
 

@@ -179,9 +179,10 @@ def _printings() -> dict[str, list[tuple[str, str, str]]]:
 
 
 def worked_example(weights: dict | None = None, inputs=DECK_INPUTS, targets=DECK_TARGETS,
-                   lr: float = DECK_LR, rounds=tuple(DECK_ERROR_TABLE)) -> list[Row]:
+                   lr: float = DECK_LR, rounds=tuple(DECK_ERROR_TABLE), printed: bool = True) -> list[Row]:
     """Every line of the worked example for a 2-2-2 BackpropNet; for the deck's network (the
-    deck's weights, inputs, targets and η) also the printed values, their verdicts and causes.
+    deck's weights, inputs, targets and η) also the printed values, their verdicts and causes
+    (printed=False: the computed lines only, one per quantity, for any network).
 
     weights: {named_parameters() name: nested list}, None for the deck's. Raises ValueError
     naming the first bad entry of weights, or inputs/targets that are not 2 numbers."""
@@ -192,7 +193,7 @@ def worked_example(weights: dict | None = None, inputs=DECK_INPUTS, targets=DECK
     if inputs.shape != (1, 2) or targets.shape != (1, 2):
         raise ValueError(f"inputs and targets must be 2 numbers each, got {inputs.tolist()} and {targets.tolist()}")
     rounds = tuple(sorted(set(rounds)))
-    if not is_deck_setting(model, inputs, targets, lr):
+    if not (printed and is_deck_setting(model, inputs, targets, lr)):
         E = history(model, inputs, targets, lr, rounds)
         return [Row(*line) for line in _computed(model, inputs, targets, lr, E)]
 
