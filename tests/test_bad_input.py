@@ -244,9 +244,9 @@ EXPLAIN_CASES = [
     E("--bogus", names=["--bogus"]), E("--only-differences=yes", names=["--only-differences"]),
     E("--weights", "{files}/missing.json", subprocess=True),
     *file_cases(E, "--check", [  # the learner's values; their own bad values: tests/test_check.py
-        ("missing.json", None), ("adir.json", None), ("UNREADABLE:noread.json", None), ("empty.json", None),
-        ("bad.json", None), ("list.json", None), ("string.json", None), ("binary.json", None),
-        ("init_missing_name.json", None),
+        "missing.json", "adir.json", "UNREADABLE:noread.json", "empty.json",
+        "bad.json", "list.json", "string.json", "binary.json",
+        "init_missing_name.json", "deep.json", "init_huge_int.json",
     ]),
     E("--check", ""), E("--check", "{files}/missing.json", subprocess=True),
 ]
