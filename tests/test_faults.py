@@ -27,6 +27,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -264,15 +265,15 @@ for line in sys.stdin:  # one race per line: the parent releases both racers at 
 
 def test_two_runs_on_one_logdir_at_once(tmp_path):
     """Two processes, released together (a line on each one's stdin), start runs on the same new
-    --logdir, 6 times: each time one finishes, the other says the folder holds a run (one line,
+    --logdir, 4 times: each time one finishes, the other says the folder holds a run (one line,
     exit 2); never a traceback, never "cannot write there"."""
     racers = [subprocess.Popen([sys.executable, "-c", RACER, str(ROOT / "tests")], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
               for _ in range(2)]
     outcomes = []
     try:
-        for k in range(6):
-            argv = f"--steps 300 --no-graph --logdir {tmp_path / f'run{k}'}\n"
+        for k in range(4):
+            argv = f"--steps 20 --no-graph --logdir {tmp_path / f'run{k}'}\n"
             for p in racers:
                 p.stdin.write(argv)
                 p.stdin.flush()
@@ -284,9 +285,9 @@ def test_two_runs_on_one_logdir_at_once(tmp_path):
         errs = [p.stderr.read() for p in racers]
         for p in racers:
             p.wait(timeout=60)
-    assert outcomes == [[0, 2]] * 6, (outcomes, errs)
+    assert outcomes == [[0, 2]] * 4, (outcomes, errs)
     lines = [ln for e in errs for ln in e.splitlines()]
-    assert len(lines) == 6 and all("already holds a run" in ln for ln in lines), lines
+    assert len(lines) == 4 and all("already holds a run" in ln for ln in lines), lines
 
 
 # ---- SIGKILL at moments tied to progress ----------------------------------------------------------
@@ -338,31 +339,41 @@ def sigkill_runs(requests: list[str], cwd: Path) -> list[int]:
 KILLS = [f"fsync {k}" for k in sorted(random.Random(4).sample(range(3, 17), 2))] + ["replace 4", "line 300"]
 
 
-def test_sigkill_at_moments_tied_to_progress(straight, tmp_path, train_script, capsys):
+EARLY = ["--no-graph", "--steps", "30"]  # killed at its first rename: config.json, before any round is flushed
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory):
+    """Every SIGKILL trial, run by one KILLER process: {kill: (wait status, run folder, checkpoint)}."""
+    base = tmp_path_factory.mktemp("killed")
+    trials = {kill: (base / f"run{k}", base / f"ck{k}.pt", RUN + CK_EVERY) for k, kill in enumerate(KILLS)}
+    trials["replace 1"] = (base / "early", None, EARLY)
+    statuses = sigkill_runs([f"{kill} {' '.join(argv)} --logdir {run}" + (f" --save-model {ck}" if ck else "") + "\n"
+                             for kill, (run, ck, argv) in trials.items()], base)
+    return {kill: (status, run, ck) for (kill, (run, ck, _)), status in zip(trials.items(), statuses)}
+
+
+@pytest.mark.parametrize("kill", KILLS)
+def test_sigkill_at_moments_tied_to_progress(kill, killed, straight, train_script, capsys):
     """SIGKILL just before the run's k-th fsync or rename, or as soon as it prints a round (mid-
     round, mid-write or between: any of them must do): the checkpoint on disk is the previous
     whole one, and resuming gives the straight run, byte for byte."""
-    runs = [(tmp_path / f"run{k}", tmp_path / f"ck{k}.pt") for k in range(len(KILLS))]
-    statuses = sigkill_runs([f"{kill} {' '.join(RUN + CK_EVERY)} --save-model {ck} --logdir {run}\n"
-                             for kill, (run, ck) in zip(KILLS, runs)], tmp_path)
-    for kill, (run, ck), status in zip(KILLS, runs, statuses):
-        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"{kill}: status {status}"
-        assert_whole_checkpoint(ck, straight)
-        status, err = train(train_script, capsys, "--resume", ck, "--steps", STEPS)
-        assert status == 0, f"{kill}: {err}"
-        assert_same_run(run, straight)
+    status, run, ck = killed[kill]
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"{kill}: status {status}"
+    assert_whole_checkpoint(ck, straight)
+    status, err = train(train_script, capsys, "--resume", ck, "--steps", STEPS)
+    assert status == 0, f"{kill}: {err}"
+    assert_same_run(run, straight)
 
 
-def test_sigkill_before_the_first_flush_leaves_a_reusable_folder(tmp_path, train_script, capsys):
+def test_sigkill_before_the_first_flush_leaves_a_reusable_folder(killed, train_script, capsys):
     """SIGKILL at the run's first rename (its config.json), before any round is flushed:
     history.csv holds its header (it was 0 bytes), and the same command then runs in that
     folder, which holds no round."""
-    run = tmp_path / "run"
-    argv = ["--no-graph", "--steps", "30", "--logdir", str(run)]
-    (status,) = sigkill_runs([f"replace 1 {' '.join(argv)}\n"], tmp_path)
+    status, run, _ = killed["replace 1"]
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
     assert (run / "history.csv").read_text().startswith("round,loss/total,")
-    status, err = train(train_script, capsys, *argv)
+    status, err = train(train_script, capsys, *EARLY, "--logdir", run)
     assert status == 0, err
     assert len((run / "history.csv").read_text().splitlines()) == 31
 
@@ -443,11 +454,14 @@ def test_long_records_are_checksummed_as_tensorboard_does():
 
 # ---- new-user edges -------------------------------------------------------------------------------
 
-def test_dry_run_leaves_no_temporary_folder(tmp_path):
+def test_dry_run_leaves_no_temporary_folder(tmp_path, train_script, capsys, monkeypatch):
+    """--dry-run's temporary run folder is removed when it ends (it was left in /tmp)."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    proc = process("--dry-run", env={**os.environ, "TMPDIR": str(tmp)}, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    monkeypatch.chdir(tmp_path)
+    status, err = train(train_script, capsys, "--dry-run")
+    assert status == 0, err
     assert list(tmp.iterdir()) == [] and not (tmp_path / "runs").exists()
 
 
