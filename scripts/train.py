@@ -16,6 +16,10 @@ if __name__ == "__main__":  # a process of its own: signals are caught from here
     from torch_bp.run import signals
     signals.catch("train.py")
 
+from torch_bp.cli import require_torch  # noqa: E402
+
+require_torch("train.py")
+
 import argparse  # noqa: E402
 
 from torch_bp.cli import (ArgumentParser, device_arg, fail, int_list, path_arg, positive_float,  # noqa: E402

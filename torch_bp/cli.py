@@ -35,6 +35,18 @@ class ArgumentParser(argparse.ArgumentParser):
                 a.default = saved[a.dest]
 
 
+def require_torch(prog: str) -> None:
+    """Exit with one line, not an ImportError traceback, where this Python has no torch."""
+    import importlib.util
+    try:
+        found = importlib.util.find_spec("torch") is not None
+    except ValueError:  # sys.modules["torch"] is None: imports of it are blocked
+        found = False
+    if not found:
+        sys.exit(f"{prog}: error: this Python ({sys.executable}) has no torch; "
+                 "run the scripts with the project's: .venv/bin/python (make venv makes it)")
+
+
 def fail(prog: str, message: str, status: int = 2) -> int:
     print(f"{prog}: error: {message}", file=sys.stderr)
     return status
