@@ -501,7 +501,7 @@ def test_explain_json_is_json_with_extreme_values(tmp_path, capsys):
 def test_a_python_without_torch_gets_one_line(script, tmp_path):
     """A Python without torch (the system's, say): one line saying which Python to use, not an
     ImportError traceback. Here torch's import is blocked in a child of this Python."""
-    blocked = (f"import runpy, sys; sys.modules['torch'] = None; sys.argv = [{str(ROOT / 'scripts' / script)!r}]; "
+    blocked = (f"import runpy, sys; sys.modules['torch'] = None; sys.argv = [{str(ROOT / 'scripts' / (script + '.py'))!r}]; "
                "runpy.run_path(sys.argv[0], run_name='__main__')")
     proc = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode != 0 and ".venv/bin/python" in one_line(proc.stderr), proc.stderr
