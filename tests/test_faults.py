@@ -18,11 +18,9 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
-import io
 import os
 import random
 import resource
-import shutil
 import signal
 import struct
 import subprocess
