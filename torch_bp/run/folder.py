@@ -95,6 +95,9 @@ def check_new_logdir(path: Path) -> int:
     return fd
 
 
+LOG_ALL_UP_TO = 10_000  # by default every round is logged up to here (see logged_rounds)
+
+
 def logged_rounds(every: int | None, steps: int):
     """Which rounds a run logs: with `every`, round 1, every `every`-th and the last; without
     (the default), every round up to LOG_ALL_UP_TO, then every 10th up to 10× that, every 100th
@@ -109,9 +112,6 @@ def logged_rounds(every: int | None, steps: int):
             step *= 10
         return r % step == 0
     return logged
-
-
-LOG_ALL_UP_TO = 10_000
 
 
 class RunFolder:
