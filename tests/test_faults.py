@@ -503,3 +503,19 @@ def test_a_python_without_torch_gets_one_line(script, tmp_path):
                "runpy.run_path(sys.argv[0], run_name='__main__')")
     proc = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode != 0 and ".venv/bin/python" in one_line(proc.stderr), proc.stderr
+
+
+def test_the_default_log_schedule_keeps_long_runs_small():
+    """By default: every round up to 10,000, then every 10th up to 100,000, every 100th up to
+    1,000,000; always round 1, the last, and the deck's table rounds. A 60,000-round run logs
+    15,001 rows (60,000 before); a given --log-interval keeps its old meaning."""
+    from torch_bp.deck import DECK_ERROR_TABLE
+    from torch_bp.run.folder import logged_rounds
+    logged = logged_rounds(None, 60_000)
+    rows = [r for r in range(1, 60_001) if logged(r)]
+    assert len(rows) == 15_001 and rows[:3] == [1, 2, 3] and rows[-1] == 60_000
+    assert rows[10_000:10_002] == [10_010, 10_020]
+    assert all(logged(r) for r in DECK_ERROR_TABLE)
+    odd_end = logged_rounds(None, 123_457)
+    assert odd_end(123_457) and odd_end(123_400) and not odd_end(123_410)
+    assert [r for r in range(1, 1001) if logged_rounds(300, 1000)(r)] == [1, 300, 600, 900, 1000]
