@@ -508,12 +508,12 @@ def test_a_python_without_torch_gets_one_line(script, tmp_path):
 def test_the_default_log_schedule_keeps_long_runs_small():
     """By default: every round up to 10,000, then every 10th up to 100,000, every 100th up to
     1,000,000; always round 1, the last, and the deck's table rounds. A 60,000-round run logs
-    15,001 rows (60,000 before); a given --log-interval keeps its old meaning."""
+    15,000 rows (60,000 before); a given --log-interval keeps its old meaning."""
     from torch_bp.deck import DECK_ERROR_TABLE
     from torch_bp.run.folder import logged_rounds
     logged = logged_rounds(None, 60_000)
     rows = [r for r in range(1, 60_001) if logged(r)]
-    assert len(rows) == 15_001 and rows[:3] == [1, 2, 3] and rows[-1] == 60_000
+    assert len(rows) == 15_000 and rows[:3] == [1, 2, 3] and rows[-1] == 60_000
     assert rows[10_000:10_002] == [10_010, 10_020]
     assert all(logged(r) for r in DECK_ERROR_TABLE)
     odd_end = logged_rounds(None, 123_457)
