@@ -32,7 +32,8 @@ PROG = "benchmark.py"
 def build_parser() -> ArgumentParser:
     d = bench.Settings()
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--section", choices=[*bench.SECTIONS, "all"], default="all", help="which figures")
+    p.add_argument("--section", choices=[*bench.SECTIONS, "all"], default="all",
+                   help=f"which figures; all: {', '.join(bench.IN_ALL)}")
     p.add_argument("--quick", action="store_true",
                    help="smaller counts, a smoke test of a few seconds (figures indicative only)")
     p.add_argument("--repeats", type=positive_int, default=d.repeats,
@@ -58,7 +59,7 @@ def main(argv=None) -> int:
         target = Path(out_json)
         if target.is_dir() or not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
             return fail(PROG, f"--json {target}: cannot write a file there")
-    figures = bench.run(bench.Settings(**args), list(bench.SECTIONS) if section == "all" else [section])
+    figures = bench.run(bench.Settings(**args), list(bench.IN_ALL) if section == "all" else [section])
     if out_json is not None:
         Path(out_json).write_text(json.dumps(figures, indent=2, default=str) + "\n")
         print(f"figures: {out_json}")
