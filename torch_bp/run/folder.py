@@ -72,9 +72,14 @@ def _holds_no_round(path: Path) -> bool:
     return not history.exists() or len(history.read_bytes().splitlines()) <= 1
 
 
-def check_new_logdir(path: Path) -> int:
+def check_new_logdir(path: Path) -> None:
     """A folder that holds no run yet (or one stopped before it logged a round, whose files are
-    removed) and can be written to; created and locked (see _lock). ValueError if not."""
+    removed) and can be written to; created. ValueError if not."""
+    os.close(claim_new_logdir(path))
+
+
+def claim_new_logdir(path: Path) -> int:
+    """check_new_logdir, the folder left locked (see _lock): the lock's file descriptor."""
     if path.exists() and not path.is_dir():
         raise ValueError(f"--logdir {path}: exists and is not a directory")
     try:
@@ -124,7 +129,7 @@ class RunFolder:
     @classmethod
     def create(cls, path: Path, columns: list[str]) -> "RunFolder":
         """A new run in `path` (which must hold no run yet)."""
-        lock = check_new_logdir(path)
+        lock = claim_new_logdir(path)
         try:
             history = open(path / "history.csv", "x", newline="")
             history.write(",".join(["round"] + columns) + "\n")
