@@ -16,6 +16,10 @@ if __name__ == "__main__":  # a process of its own: signals are caught from here
     from torch_bp.run import signals
     signals.catch("benchmark.py")
 
+from torch_bp.cli import require_torch  # noqa: E402
+
+require_torch("benchmark.py")
+
 import json  # noqa: E402
 import os  # noqa: E402
 

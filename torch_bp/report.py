@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import re
 import textwrap
 from dataclasses import asdict, dataclass
@@ -374,26 +375,45 @@ def to_markdown(rows: list[Row]) -> str:
     return "\n".join(out).lstrip("\n") + "\n"
 
 
+def _json_safe(value):
+    """JSON has no NaN or infinity: those numbers become the strings "nan", "inf", "-inf"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def to_json(rows: list[Row]) -> str:
-    return json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
+    """A JSON list of the rows; a non-finite number is written as the string "nan", "inf" or "-inf"."""
+    return json.dumps(_json_safe([asdict(r) for r in rows]), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}
 
 
-def trace_markdown(trace, scalar_names: list[str], round_: int) -> str:
+def trace_markdown(trace, scalar_names: list[str], round_: int, limit: int = 200) -> str:
     """One round of any BackpropNet as a markdown table, the deck's way: net, out per unit (first
     row of the batch), E_ok, E_total, then ∂E_total/∂θ for every scalar θ (`scalar_names`, in
-    named_parameters() order). trace: a backprop() Trace with its layers (keep=True)."""
+    named_parameters() order), at most `limit` units a layer and `limit` gradients (a huge
+    network's table would be megabytes). trace: a backprop() Trace with its layers (keep=True)."""
     lines = [f"Round {round_}, first row of the batch:", "", "| quantity | value |", "|---|---|"]
     for l, layer in enumerate(trace.layers, start=1):
         kind = "o" if l == len(trace.layers) else ("h" if len(trace.layers) == 2 else f"h{l}_")
-        for j in range(layer.net.shape[1]):
-            lines.append(f"| net_{kind}{j + 1} | {layer.net[0, j].item():.9f} |")
-            lines.append(f"| out_{kind}{j + 1} | {layer.out[0, j].item():.9f} |")
+        units = layer.net.shape[1]
+        net, out = layer.net[0, :limit].tolist(), layer.out[0, :limit].tolist()
+        for j in range(len(net)):
+            lines.append(f"| net_{kind}{j + 1} | {net[j]:.9f} |")
+            lines.append(f"| out_{kind}{j + 1} | {out[j]:.9f} |")
+        if units > limit:
+            lines.append(f"| … | {units - limit:,} more units of layer {l} |")
     for k, e in enumerate(trace.loss_terms.tolist(), start=1):
         lines.append(f"| E_o{k} | {e:.9f} |")
     lines.append(f"| E_total | {trace.loss.item():.9f} |")
-    grads = torch.cat([g.reshape(-1) for g in trace.grads.values()]).tolist()
-    lines += [f"| ∂E_total/∂{name} | {g:.9f} |" for name, g in zip(scalar_names, grads)]
+    grads = torch.cat([g.reshape(-1) for g in trace.grads.values()])
+    lines += [f"| ∂E_total/∂{name} | {g:.9f} |" for name, g in zip(scalar_names[:limit], grads[:limit].tolist())]
+    if len(grads) > limit:
+        lines.append(f"| … | {len(grads) - limit:,} more gradients |")
     return "\n".join(lines)
