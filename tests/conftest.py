@@ -15,6 +15,9 @@ settings.register_profile("explore", deadline=None, max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
+# Runs draw their pictures in a child process (seconds of CPU each); the tests that check them
+# turn it back on (monkeypatch.setenv), the rest would only load the 2 cores.
+os.environ.setdefault("TORCH_BP_FIGURES", "0")
 
 
 def load_script(name: str):
@@ -37,3 +40,14 @@ def run_script():
         return subprocess.run([sys.executable, str(ROOT / "scripts" / f"{name}.py"), *map(str, args)],
                               capture_output=True, text=True, timeout=timeout, **kwargs)
     return run
+
+
+def drop_file_capabilities() -> None:
+    """A subprocess preexec_fn: root keeps uid 0 but drops CAP_DAC_OVERRIDE (1) and
+    CAP_DAC_READ_SEARCH (2) from its bounding set, so after exec file modes bind it as they bind
+    anyone (chmod 000 cannot be read, a 555 folder cannot be written). Linux only."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")

@@ -364,3 +364,21 @@ def test_script_from_a_plain_checkout_fails_cleanly(tmp_path):
                           env={"PATH": "/usr/bin:/bin"})
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("explain.py: error: --weights nope.json: cannot read") and proc.stderr.count("\n") == 1
+
+
+def test_text_fits_80_columns_under_a_header_row(capsys):
+    status, out, _ = run_main(capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "quantity = formula" and lines[1].split() == ["computed", "printed", "verdict", "source"]
+    assert max(len(line) for line in lines) <= report.TEXT_WIDTH
+    # a long note wraps below its row and keeps every word
+    row = next(r for r in report.worked_example() if r.quantity == "dE_total/dw5")
+    assert " ".join(row.note.split()) in " ".join(out.split())
+
+
+def test_html_with_check_is_one_line_and_status_2(capsys, tmp_path):
+    mine = tmp_path / "mine.json"
+    mine.write_text('{"net_h1": 0.3775}')
+    status, out, err = run_main(capsys, "--check", str(mine), "--format", "html")
+    assert status == 2 and out == "" and err.count("\n") == 1 and "--format html: not with --check" in err

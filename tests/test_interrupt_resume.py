@@ -30,6 +30,7 @@ from tensorboard.backend.event_processing.event_file_loader import EventFileLoad
 from tensorboard.util import tensor_util
 
 import torch_bp
+from torch_bp.run.checkpoint import save_checkpoint
 from conftest import ROOT
 
 STEPS, HALF = 3000, 2000
@@ -165,7 +166,7 @@ def own_copy(half_dir: Path, half_ck: Path, tmp_path: Path) -> tuple[Path, Path]
     shutil.copytree(half_dir, logdir)
     state = load_ck(half_ck)
     state["config"]["logdir"] = str(logdir)
-    torch.save(state, ck)
+    save_checkpoint(ck, {k: v for k, v in state.items() if k != "format"})  # sealed, as the run writes it
     return logdir, ck
 
 

@@ -57,8 +57,10 @@ def test_event_file_matches_deck_table_and_oracle(deck_run, oracle_errors):
     torch.testing.assert_close(torch.tensor([loss[r] for r in range(1, 3301)], dtype=torch.float64),
                                torch.tensor(oracle_errors, dtype=torch.float64), **FLOAT32)
     expected_tags = {"loss/total", "loss/o1", "loss/o2"} | {f"weights/w{k}" for k in range(1, 9)} \
-        | {"bias/b1", "bias/b2"} | {f"grad/w{k}" for k in range(1, 9)} | {"grad/b1", "grad/b2"}
+        | {"bias/b1", "bias/b2"} | {f"grad/w{k}" for k in range(1, 9)} | {"grad/b1", "grad/b2"} \
+        | {"loss/all_data_after_last_update"}  # HParams' metric, logged once at the end
     assert set(scalars) == expected_tags
+    assert list(scalars["loss/all_data_after_last_update"]) == [3300]
 
 
 def test_run_folder_has_config_dashboard_extras(deck_run):
@@ -72,7 +74,7 @@ def test_run_folder_has_config_dashboard_extras(deck_run):
             plugins["graph"] = True
         for v in e.summary.value:
             plugins.setdefault(v.metadata.plugin_data.plugin_name, set()).add(v.tag)
-    assert plugins["graph"]
+    assert "graph" not in plugins  # dropped by default: figures/ draws the network with its numbers
     assert plugins["custom_scalars"] and plugins["hparams"]
     assert {"run/config/text_summary", "run/round_1/text_summary"} <= plugins["text"]
     assert list(deck_run.iterdir()) and not [p for p in deck_run.iterdir() if p.is_dir()]  # hparams inside

@@ -12,6 +12,12 @@ Backward, the chain rule ∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w
     ∂E/∂W_l     = delta_lᵀ out_{l-1}                  ∂net_o1/∂w5 = out_h1
     ∂E/∂b_l     = Σ_units delta_l (shared bias: every unit uses it, so its deltas add up)
     ∂E/∂out_{l-1} = delta_l W_l                       ∂net_o1/∂out_h1 = w5
+
+N networks of one shape at once (a sweep): the same function, with every parameter stacked
+along a leading network dimension, W_l (N, n_l, n_{l-1}), b_l (N,) shared or (N, n_l) per
+unit, and inputs (B, n_0) for all or (N, B, n_0) each. Every line above then holds for each
+network k on its own; only how the tiny products and sums are computed differs (_mm,
+_sum_last: whatever is fastest on the device; the same formulas).
 """
 from __future__ import annotations
 
@@ -21,9 +27,35 @@ import torch
 from torch import nn
 
 
+def _mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a @ b for N stacked networks, (N, m, k) @ (N, k, n) -> (N, m, n); either side may lack
+    the N (inputs shared by all). On the CPU a batched GEMM; on a GPU a broadcast product
+    summed over k, element-wise kernels, where bmm would launch millions of 2×2 matrix
+    products (cuBLAS is slow at those)."""
+    if a.device.type == "cpu":
+        return torch.matmul(a, b)
+    return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(-2)
+
+
+def _sum_last(x: torch.Tensor) -> torch.Tensor:
+    """Σ over the last dimension, for N stacked networks (…, k) -> (…). On the CPU a product
+    with ones (one GEMV): a reduction over a few elements costs ~50 ns per output there, a
+    GEMV ~2 ns, and ones times x adds the same numbers in the same order."""
+    if x.device.type == "cpu":
+        return x @ x.new_ones(x.shape[-1])
+    return x.sum(-1)
+
+
+def _net(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """net = x Wᵀ + b for N stacked networks; b (N,) shared or (N, n_l) per unit."""
+    b = b[:, None, None] if b.dim() == 1 else b[:, None, :]  # (N, 1, 1) or (N, 1, n_l)
+    return _mm(x, W.mT).add_(b)                              # (N, B, n_l)
+
+
 @dataclass
 class LayerTrace:
-    """One layer's quantities; every tensor is (B, n_l), deltas already carry the 1/B."""
+    """One layer's quantities; every tensor is (B, n_l) (N networks: (N, B, n_l)), deltas
+    already carry the 1/B."""
     net: torch.Tensor        # net_l = out_{l-1} W_lᵀ + b_l
     out: torch.Tensor        # out_l = σ(net_l)
     dE_dout: torch.Tensor    # ∂E/∂out_l
@@ -37,34 +69,41 @@ class Trace:
     inputs: torch.Tensor        # (B, n_0), out_0
     targets: torch.Tensor       # (B, n_L)
     layers: list[LayerTrace]    # layer 1..L (empty when keep=False)
-    outputs: torch.Tensor       # (B, n_L), out_L
-    loss_terms: torch.Tensor    # (n_L,), E_o1, E_o2, ... (batch mean)
-    loss: torch.Tensor          # (), E_total = Σ loss_terms
-    grads: dict[str, torch.Tensor]  # keyed and shaped like model.named_parameters()
+    outputs: torch.Tensor       # (B, n_L), out_L                 N networks: (N, B, n_L)
+    loss_terms: torch.Tensor    # (n_L,), E_o1, E_o2, ... (batch mean)         (N, n_L)
+    loss: torch.Tensor          # (), E_total = Σ loss_terms                  (N,)
+    grads: dict[str, torch.Tensor]  # keyed and shaped like model.named_parameters() (N, ...)
 
 
 @torch.no_grad()
 def backprop(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, keep: bool = True) -> Trace:
     """Forward and backward pass of a BackpropNet by the delta rule, in matrix form.
 
+    model: a BackpropNet, or anything with .layers whose .weight and .bias are N networks'
+    parameters stacked (W (N, n_l, n_{l-1}); b (N,) shared or (N, n_l)); then inputs and
+    targets are (B, n) for all networks or (N, B, n) each, and every result gains the
+    leading N.
+
     keep=False (what manual_gradients and training use) leaves Trace.layers empty, forms
     σ(net) and delta in place and frees each layer's tensors as soon as the pass is done
     with them: the same arithmetic in no more memory than autograd."""
     layers = list(model.layers)
-    B = inputs.shape[0]
+    one = layers[0].weight.dim() == 2  # one network: matrix products; else N stacked ones
+    B = inputs.shape[-2]
 
     # Forward: out_0 = inputs, then net_l and out_l layer by layer.
     nets, outs = [], [inputs]
     for layer in layers:
-        net = torch.addmm(layer.bias, outs[-1], layer.weight.T)  # out_{l-1} Wᵀ + b   (B, n_l)
+        W, b = layer.weight, layer.bias  # out_{l-1} Wᵀ + b                         (B, n_l)
+        net = torch.addmm(b, outs[-1], W.T) if one else _net(outs[-1], W, b)
         outs.append(torch.sigmoid(net) if keep else net.sigmoid_())  # σ(net_l)      (B, n_l)
         nets.append(net if keep else None)
     out_L = outs[-1]
 
     # Error and its derivative share target − out.
-    err = out_L - targets                    # −(target − out)                       (B, n_L)
-    loss_terms = 0.5 * err.square().mean(0)  # E_ok = ½(target_ok − out_ok)², as half_sse_terms
-    dE_dout = err.div_(B)                    # ∂E/∂out_L = −(target − out) / B      (B, n_L)
+    err = out_L - targets                     # −(target − out)                       (B, n_L)
+    loss_terms = 0.5 * err.square().mean(-2)  # E_ok = ½(target_ok − out_ok)², as half_sse_terms
+    dE_dout = err.div_(B)                     # ∂E/∂out_L = −(target − out) / B      (B, n_L)
 
     # Backward, from the output layer down.
     traces: list[LayerTrace] = []
@@ -79,15 +118,21 @@ def backprop(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, k
             delta = dE_dout.mul_(out).addcmul_(dE_dout, out, value=-1)
         del dE_dout, out
         outs[l + 1] = None  # out_l is no longer needed below layer l
-        grads[f"layers.{l}.weight"] = torch.mm(delta.T, out_prev)  # ∂net_l/∂W_l = out_{l-1}  (n_l, n_{l-1})
-        grads[f"layers.{l}.bias"] = delta.sum() if b.dim() == 0 else delta.sum(0)  # ∂net/∂b = 1
-        if l > 0:
-            dE_dout = torch.mm(delta, W)  # ∂net_l/∂out_{l-1} = W_l                   (B, n_{l-1})
+        # ∂net_l/∂W_l = out_{l-1}                                             (n_l, n_{l-1})
+        grads[f"layers.{l}.weight"] = torch.mm(delta.T, out_prev) if one else _mm(delta.mT, out_prev)
+        # ∂net_l/∂b_l = 1; a shared bias adds up the deltas of all its units       () or (n_l,)
+        if b.dim() == W.dim() - 2:
+            grads[f"layers.{l}.bias"] = delta.sum() if one else _sum_last(delta.flatten(-2))
+        else:
+            grads[f"layers.{l}.bias"] = delta.sum(-2)
+        if l > 0:  # ∂net_l/∂out_{l-1} = W_l                                       (B, n_{l-1})
+            dE_dout = torch.mm(delta, W) if one else _mm(delta, W)
         del delta
 
     # keyed and ordered like model.named_parameters(): layer by layer, weight then bias
     grads = {key: grads[key] for l in range(len(layers)) for key in (f"layers.{l}.weight", f"layers.{l}.bias")}
-    return Trace(inputs, targets, traces, out_L, loss_terms, loss_terms.sum(), grads)
+    loss = loss_terms.sum() if one else _sum_last(loss_terms)  # E_total = Σ_k E_ok   () or (N,)
+    return Trace(inputs, targets, traces, out_L, loss_terms, loss, grads)
 
 
 def manual_gradients(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -5,6 +5,7 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from pathlib import Path
 
 
@@ -32,6 +33,18 @@ class ArgumentParser(argparse.ArgumentParser):
         finally:
             for a in self._actions:
                 a.default = saved[a.dest]
+
+
+def require_torch(prog: str) -> None:
+    """Exit with one line, not an ImportError traceback, where this Python has no torch."""
+    import importlib.util
+    try:
+        found = importlib.util.find_spec("torch") is not None
+    except ValueError:  # sys.modules["torch"] is None: imports of it are blocked
+        found = False
+    if not found:
+        sys.exit(f"{prog}: error: this Python ({sys.executable}) has no torch; "
+                 "run the scripts with the project's: .venv/bin/python (make venv makes it)")
 
 
 def fail(prog: str, message: str, status: int = 2) -> int:
@@ -96,13 +109,30 @@ def int_list(text: str) -> tuple[int, ...]:
     return values
 
 
+def _json_int(text: str) -> float:
+    """A JSON integer as the float it stands for; ValueError if no float holds it."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the integer {text[:12]}... ({len(text)} digits) is too large for a number")
+    return value
+
+
+def parse_json(text: str):
+    """json.loads for numbers from files: integers read as floats (ValueError if one is too large
+    for a float, never OverflowError later), nesting too deep for the parser a ValueError too."""
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def read_json_object(path: str, flag: str, keys: str = "parameter names") -> dict:
     """A JSON file holding one object, e.g. parameter names to nested lists; InputError if not."""
     try:
-        values = json.loads(Path(path).read_text())
+        values = parse_json(Path(path).read_text())
     except OSError as e:
         raise InputError(f"{flag} {path}: cannot read it ({e.strerror or e})") from None
-    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, a huge integer, deep nesting
         raise InputError(f"{flag} {path}: not valid JSON ({e})") from None
     if not isinstance(values, dict):
         raise InputError(f"{flag} {path}: expected a JSON object of {keys}")
@@ -118,3 +148,34 @@ def float_list(text: str) -> tuple[float, ...]:
     if not all(math.isfinite(v) for v in values):
         raise argparse.ArgumentTypeError(f"{text!r} must hold finite numbers")
     return values
+
+
+def check_device(text: str) -> str:
+    """A torch device this machine can train on ('cpu', 'cuda', 'cuda:1', 'mps', ...); ValueError if not."""
+    import torch  # not at import time: the scripts parse their flags before torch loads
+    try:
+        with warnings.catch_warnings():  # e.g. 'mkldnn': a deprecation warning, then a device torch cannot use
+            warnings.simplefilter("ignore")
+            device = torch.device(text)
+    except (RuntimeError, ValueError) as e:
+        raise ValueError(f"{text!r}: {str(e).splitlines()[0]}") from None
+    if device.type == "meta":
+        raise ValueError("meta: tensors there hold no values to train")
+    try:  # a build without the device's backend fails here in many ways (AssertionError, ImportError, ...)
+        available = {"cpu": lambda: True, "cuda": torch.cuda.is_available,
+                     "mps": torch.backends.mps.is_available}.get(device.type, lambda: False)()
+        if available:
+            torch.empty(0, device=device)
+    except Exception:  # noqa: BLE001 - which exception depends on the build; the message is the same
+        available = False
+    if not available:
+        raise ValueError(f"{text!r}: not a device this machine's torch can use")
+    return text
+
+
+def device_arg(text: str) -> str:
+    """check_device as an argparse type."""
+    try:
+        return check_device(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import math
+import re
 from pathlib import Path
 
 import torch
 
+from .cli import parse_json
 from .deck import DECK_INPUTS, DECK_TARGETS
 
 XOR_INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
 XOR_TARGETS = torch.tensor([[0.0], [1.0], [1.0], [0.0]], dtype=torch.float64)
 DATASETS = {"deck": (DECK_INPUTS, DECK_TARGETS), "xor": (XOR_INPUTS, XOR_TARGETS)}
+# a CSV cell: a decimal number (or nan/inf, refused later as not finite); not Python's float()
+# syntax, which also takes "0_05" (= 5.0) and other scripts' digits
+NUMBER = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|nan|inf|infinity)", re.IGNORECASE)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -44,17 +48,19 @@ def _matrix(rows, what: str) -> torch.Tensor:
 
 def load_data(path: str | Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Read a CSV (header row; the last n_out columns are targets) or JSON data file.
-    Raises ValueError with the file's name and what is wrong (OSError if unreadable)."""
+    Raises ValueError naming --data and the file, and what is wrong."""
     path = Path(path)
     try:
         text = path.read_text()
     except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a text file (not UTF-8)") from None
+        raise ValueError(f"--data {path}: not a text file (not UTF-8)") from None
+    except OSError as e:
+        raise ValueError(f"--data {path}: cannot read it ({e.strerror or e})") from None
     try:
         if path.suffix.lower() == ".json":
             try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as e:
+                obj = parse_json(text)
+            except ValueError as e:
                 raise ValueError(f"not valid JSON ({e})") from None
             if not isinstance(obj, dict) or set(obj) != {"inputs", "targets"}:
                 raise ValueError('expected an object {"inputs": [[...]], "targets": [[...]]}')
@@ -72,14 +78,13 @@ def load_data(path: str | Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]
             for k, row in enumerate(body, start=2):
                 if len(row) != len(header):
                     raise ValueError(f"line {k} has {len(row)} values, the header has {len(header)}")
-                try:
-                    values.append([float(c) for c in row])
-                except ValueError:
-                    raise ValueError(f"line {k}: not a number in {row}") from None
+                if not all(NUMBER.fullmatch(c.strip()) for c in row):
+                    raise ValueError(f"line {k}: not a number in {row}")
+                values.append([float(c) for c in row])
             data = _matrix(values, "data")
             inputs, targets = data[:, :-n_out].contiguous(), data[:, -n_out:].contiguous()
     except ValueError as e:
-        raise ValueError(f"{path}: {e}") from None
+        raise ValueError(f"--data {path}: {e}") from None
     return inputs, targets
 
 
@@ -118,5 +123,14 @@ class BatchStream:
         return {"generator": self.generator.get_state(), "order": self.order, "pos": self.pos}
 
     def load_state_dict(self, state: dict) -> None:
-        self.generator.set_state(state["generator"])
-        self.order, self.pos = state["order"], int(state["pos"])
+        """A checkpoint's data order; ValueError if it does not fit this data."""
+        order, pos = state["order"], state["pos"]
+        if order is not None and (len(order) != self.n or not torch.equal(order.sort().values, torch.arange(self.n))):
+            raise ValueError(f"--resume: the checkpoint's data order is not an order of this data's {self.n} rows")
+        if not 0 <= pos <= (self.n if order is not None else 0):
+            raise ValueError(f"--resume: the checkpoint's data-order position {pos} is past the data's {self.n} rows")
+        try:
+            self.generator.set_state(state["generator"])
+        except (RuntimeError, TypeError) as e:
+            raise ValueError(f"--resume: the checkpoint's data-order generator state is not valid ({e})") from None
+        self.order, self.pos = order, int(pos)

@@ -1,5 +1,5 @@
 """Whole processes, as a user runs them: `python scripts/train.py` (the default run: 10,000
-rounds, every round logged, the model graph included) against a plain PyTorch program of the
+rounds, every round logged; the model graph is off by default) against a plain PyTorch program of the
 same rounds with one SummaryWriter.add_scalar a round. Python's start and torch's import are
 in both."""
 from __future__ import annotations
@@ -64,7 +64,7 @@ def whole_processes(settings, root: Path) -> dict | None:
     print(f"\nWhole processes of {steps:,} rounds, Python's start and torch's import included "
           f"(median of {settings.run_repeats}):")
     print(table(["process", "wall s", "this ÷ plain"], [
-        [f"python scripts/train.py{' ' + ' '.join(steps_flag) if steps_flag else ''} (graph, every round logged)",
+        [f"python scripts/train.py{' ' + ' '.join(steps_flag) if steps_flag else ''} (every round logged)",
          f"{wall['train.py']:.3f}", f"{ratio:.2f}"],
         ["plain PyTorch program + add_scalar every round", f"{wall['plain']:.3f}", "1.00"]]))
     return {"wall": wall, "repeats": times, "train_over_plain": ratio}

@@ -6,8 +6,8 @@
     metrics.py     what a logged round holds, buffered until written
     dashboard.py   TensorBoard extras: layout, HParams, text panels, graph
     console.py     what the terminal shows
-    checkpoint.py  checkpoints, written atomically, read as data only
-    events.py      the fast TensorBoard event writer
+    checkpoint.py  checkpoints, sealed (SHA-256) and written atomically, checked before trusted
+    events.py      the fast TensorBoard event writer; a cut event file repaired
     signals.py     SIGINT/SIGTERM/SIGHUP, from a script's first line (standard library only)
 
 Names are loaded on first use (PEP 562), so `torch_bp.run.signals` imports without torch.

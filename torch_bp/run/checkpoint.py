@@ -1,9 +1,18 @@
 """Checkpoints: plain data (tensors, numbers, strings) that torch.load(weights_only=True) reads,
-written atomically so a crash mid-save leaves the previous checkpoint whole."""
+sealed with a SHA-256 and written atomically, so a crash mid-save leaves the previous checkpoint
+whole and a damaged file (a flipped bit, a cut) is refused before anything of it is trusted.
+
+The file is torch.save's zip with the zip's archive comment set to "torch_bp sha256 <hex>",
+the SHA-256 of every byte before the comment (torch.load and zipfile ignore the comment).
+"""
 from __future__ import annotations
 
+import hashlib
+import io
+import math
 import os
 import pickle
+import struct
 import warnings
 from pathlib import Path
 
@@ -14,44 +23,200 @@ from .config import DECIDING
 FORMAT = "torch_bp.checkpoint/1"
 # the settings that decide a run's numbers (which a resumed run takes from its checkpoint), and its folder
 REQUIRED_CONFIG = {*DECIDING, "logdir"}
+SEAL = b"torch_bp sha256 "
+SEAL_LEN = len(SEAL) + 64         # the archive comment: prefix + hex digest
+EOCD = b"PK\x05\x06"              # the zip's end-of-central-directory record, 22 bytes + comment
+GENERATOR_STATE_BYTES = torch.Generator().get_state().numel()
 
 
-def save_checkpoint(path: str | os.PathLike, state: dict) -> None:
-    """Write to a temporary file beside `path`, fsync it, then rename it over `path`."""
+def seal(zip_bytes: bytes) -> bytes:
+    """torch.save's bytes with the SHA-256 archive comment added."""
+    if zip_bytes[-22:-18] != EOCD or zip_bytes[-2:] != b"\0\0":
+        raise ValueError("torch.save did not end its zip with a comment-less end record")
+    body = zip_bytes[:-2] + struct.pack("<H", SEAL_LEN)
+    return body + SEAL + hashlib.sha256(body).hexdigest().encode()
+
+
+def unseal(data: bytes, path) -> bytes:
+    """The zip, if the file's SHA-256 matches the one sealed in it; ValueError if not."""
+    if len(data) < 22 + SEAL_LEN or not data[-SEAL_LEN:].startswith(SEAL):
+        raise ValueError(f"{path}: not a whole torch_bp checkpoint (cut short, damaged, or written "
+                         "without a checksum)")
+    if hashlib.sha256(data[:-SEAL_LEN]).hexdigest().encode() != data[-64:]:
+        raise ValueError(f"{path}: the checkpoint is damaged (its SHA-256 does not match the one saved in it)")
+    return data[:-SEAL_LEN]
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write to a temporary file beside `path`, fsync it, rename it over `path`, fsync the
+    folder; on any error the temporary file is removed and `path` is as it was."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
-            torch.save({"format": FORMAT, **state}, f)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:  # e.g. a full disk: name the checkpoint, not its temporary file
+        raise OSError(e.errno, e.strerror, str(path)) from None
     finally:
         tmp.unlink(missing_ok=True)
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot fsync a folder; the rename is done either way
+    finally:
+        os.close(fd)
+
+
+def nonfinite_entries(state: dict) -> list[str]:
+    """Names of the model's and optimizer's floating tensors that hold a NaN or an infinity."""
+    def finite(v):
+        return not (torch.is_tensor(v) and v.is_floating_point()) or bool(torch.isfinite(v).all())
+
+    model = state.get("model")
+    bad = [f"model {k}" for k, v in model.items() if not finite(v)] if isinstance(model, dict) else []
+    per_param = state.get("optimizer", {}).get("state", {}) if isinstance(state.get("optimizer"), dict) else {}
+    for k, entries in per_param.items() if isinstance(per_param, dict) else ():
+        if isinstance(entries, dict):
+            bad += [f"optimizer state {k}.{name}" for name, v in entries.items() if not finite(v)]
+    return bad
+
+
+class NonFiniteState(ValueError):
+    """A checkpoint would hold NaN or infinite numbers: it is not written."""
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict) -> None:
+    """Seal `state` and write it atomically over `path`, never with non-finite numbers in it
+    (NonFiniteState: the previous checkpoint at `path` stays as it was)."""
+    bad = nonfinite_entries(state)
+    if bad:
+        raise NonFiniteState(f"--save-model {path}: not saved, the run's {bad[0]} holds NaN or infinite "
+                             "values; the previous checkpoint is kept")
+    buf = io.BytesIO()
+    torch.save({"format": FORMAT, **state}, buf)
+    write_atomic(path, seal(buf.getvalue()))
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
-    """Read a checkpoint as data only; ValueError if it is not a whole torch_bp checkpoint."""
+    """Read a checkpoint as data only; ValueError if it is not a whole, well-formed torch_bp
+    checkpoint: its SHA-256 first, then every value's type, range and finiteness."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such checkpoint file")
     try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ValueError(f"{path}: cannot read it ({e.strerror or e})") from None
+    zip_bytes = unseal(data, path)
+    try:
         with warnings.catch_warnings():  # torch warns about plain pickles before refusing them
             warnings.simplefilter("ignore")
-            state = torch.load(path, map_location="cpu", weights_only=True)
+            state = torch.load(io.BytesIO(zip_bytes), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise ValueError(f"{path}: not a checkpoint of plain data (torch.load(weights_only=True) refused it)") from None
-    except Exception as e:  # truncated, not a torch file at all, ...
+    except Exception as e:  # not a torch file at all, ...
         raise ValueError(f"{path}: not a readable checkpoint ({type(e).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path}: not a torch_bp checkpoint")
     missing = {"round", "model", "optimizer", "data_order", "config"} - set(state)
     if missing:
         raise ValueError(f"{path}: checkpoint lacks {sorted(missing)}")
-    if isinstance(state["round"], bool) or not isinstance(state["round"], int) or state["round"] < 0:
-        raise ValueError(f"{path}: checkpoint's round is {state['round']!r}, not a count of rounds")
-    if not isinstance(state["config"], dict) or not REQUIRED_CONFIG <= set(state["config"]):
-        raise ValueError(f"{path}: checkpoint's config lacks some of {sorted(REQUIRED_CONFIG)}")
-    if not isinstance(state["model"], dict) or not all(isinstance(v, torch.Tensor) for v in state["model"].values()):
-        raise ValueError(f"{path}: checkpoint's model is not a state_dict of tensors")
+    problem = _check_contents(state)
+    if problem:
+        raise ValueError(f"{path}: checkpoint's {problem}")
     return state
+
+
+# ---- what a checkpoint's values may be ---------------------------------------------------------
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _count(v) -> bool:
+    return _is_int(v) and v >= 1
+
+
+def _optional(check):
+    return lambda v: v is None or check(v)
+
+
+def _text(v) -> bool:
+    return isinstance(v, str) and v != ""
+
+
+# config key: (what it must be, the check); keys not listed (meta, ...) are not used on resume
+CONFIG_TYPES = {
+    "lr": ("a finite number > 0", lambda v: _is_number(v) and v > 0),
+    "backend": ("a backend name", _text),
+    "train_bias": ("true or false", lambda v: isinstance(v, bool)),
+    "sizes": ("a list of at least two widths >= 1",
+              lambda v: isinstance(v, (list, tuple)) and len(v) >= 2 and all(_count(w) for w in v)),
+    "per_unit_bias": ("true or false", lambda v: isinstance(v, bool)),
+    "init": ("a file name or null", _optional(_text)),
+    "dataset": ("a data set name", _text),
+    "data": ("a file name or null", _optional(_text)),
+    "batch_size": ("an integer >= 1 or null", _optional(_count)),
+    "shuffle": ("true or false", lambda v: isinstance(v, bool)),
+    "seed": ("an integer in [0, 2**63)", lambda v: _is_int(v) and 0 <= v < 2**63),
+    "logdir": ("a folder name or null", _optional(_text)),
+    "steps": ("an integer >= 1", _count),
+    "log_interval": ("an integer >= 1 or null", _optional(_count)),
+    "target_loss": ("a finite number > 0 or null", _optional(lambda v: _is_number(v) and v > 0)),
+    "save_interval": ("an integer >= 1 or null", _optional(_count)),
+    "check_grads": ("true or false", lambda v: isinstance(v, bool)),
+    "graph": ("true or false", lambda v: isinstance(v, bool)),
+}
+
+
+def _check_contents(state: dict) -> str | None:
+    """What is wrong with a loaded checkpoint's values (None: nothing), as 'its <part> ...'."""
+    if not _is_int(state["round"]) or state["round"] < 0:
+        return f"round is {state['round']!r}, not a count of rounds"
+    config = state["config"]
+    if not isinstance(config, dict) or not REQUIRED_CONFIG <= set(config):
+        return f"config lacks some of {sorted(REQUIRED_CONFIG)}"
+    for key, (what, ok) in CONFIG_TYPES.items():
+        if key in config and not ok(config[key]):
+            return f"config {key} is {config[key]!r}, not {what}"
+    model = state["model"]
+    if not isinstance(model, dict) or not model or not all(
+            isinstance(k, str) and torch.is_tensor(v) and v.is_floating_point() for k, v in model.items()):
+        return "model is not a state_dict of floating-point tensors"
+    optimizer = state["optimizer"]
+    if not isinstance(optimizer, dict):
+        return "optimizer state is not a dict"
+    if config["backend"] == "autograd" and not (
+            isinstance(optimizer.get("state"), dict) and isinstance(optimizer.get("param_groups"), list)
+            and optimizer["param_groups"]
+            and all(isinstance(g, dict) and isinstance(g.get("params"), list) and _is_number(g.get("lr"))
+                    for g in optimizer["param_groups"])):
+        return "optimizer state is not torch.optim.SGD's (state and param_groups with params and lr)"
+    if config["backend"] == "manual" and optimizer:
+        return "optimizer state is not empty, as plain SGD's is"
+    bad = nonfinite_entries(state)
+    if bad:
+        return f"{bad[0]} holds NaN or infinite values"
+    order = state["data_order"]
+    if not isinstance(order, dict) or not {"generator", "order", "pos"} <= set(order):
+        return "data-order state lacks some of ['generator', 'order', 'pos']"
+    gen = order["generator"]
+    if not (torch.is_tensor(gen) and gen.dtype == torch.uint8 and gen.shape == (GENERATOR_STATE_BYTES,)):
+        return f"data-order generator state is not {GENERATOR_STATE_BYTES} bytes (torch.Generator's state)"
+    if order["order"] is not None and not (torch.is_tensor(order["order"]) and order["order"].dtype == torch.int64
+                                           and order["order"].dim() == 1):
+        return "data-order state's order is not a list of row numbers"
+    if not _is_int(order["pos"]) or order["pos"] < 0:
+        return f"data-order position is {order['pos']!r}, not a row number"
+    return None

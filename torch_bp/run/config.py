@@ -40,7 +40,8 @@ class TrainConfig:
     batch_size: int | None = None    # rows per round; None: all (batch gradient descent)
     shuffle: bool = False            # a new random order each epoch (else data order)
     seed: int = 0                    # random seed: random init of other shapes, and the shuffle order
-    log_interval: int = 1            # log every n-th round (and rounds 1 and last)
+    log_interval: int | None = None  # log every n-th round (and rounds 1 and last); None: every round
+    #                                  up to 10,000, then every 10th, 100th, ... a decade (folder.logged_rounds)
     logdir: str | None = None        # None: a new folder under runs/
     check_grads: bool = False        # log max |autograd − manual| on every logged round
     dry_run: bool = False            # a few rounds, to check that everything works
@@ -49,7 +50,7 @@ class TrainConfig:
     save_interval: int | None = None  # ... and every n rounds
     resume: str | None = None        # checkpoint to continue from
     target_loss: float | None = None  # stop once the error on all data is <= this (logged rounds)
-    graph: bool = True               # log the model graph (a TorchScript trace, ~0.1 s)
+    graph: bool = False              # log the model graph (a TorchScript trace; the network picture says more)
     meta: dict = field(default_factory=dict)  # versions, data hash: filled in by the run
 
     def to_dict(self) -> dict:
@@ -79,7 +80,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     _require(cfg.backend in BACKEND_NAMES, "backend", f"{cfg.backend!r}: choose from {sorted(BACKEND_NAMES)}")
     for name in ("steps", "log_interval"):
         value = getattr(cfg, name)
-        _require(isinstance(value, int) and value >= 1, name, f"must be >= 1, got {value}")
+        _require((value is None and name == "log_interval") or (isinstance(value, int) and value >= 1),
+                 name, f"must be >= 1, got {value}")
     _require(math.isfinite(cfg.lr) and cfg.lr > 0, "lr", f"must be a finite number > 0, got {cfg.lr}")
     if cfg.target_loss is not None:
         _require(math.isfinite(cfg.target_loss) and cfg.target_loss > 0, "target_loss",
@@ -98,20 +100,34 @@ def validate(cfg: TrainConfig) -> TrainConfig:
 
 
 def check_places(cfg: TrainConfig) -> None:
-    """The settings that name a place: the checkpoint file can be written, the device exists."""
-    import torch
+    """The settings that name a place: the checkpoint file can be written and is none of the
+    files the run reads or logs to, the device exists. ValueError if not."""
+    from ..cli import check_device
     if cfg.save_model is not None:
         target = Path(cfg.save_model)
         _require(not target.is_dir(), "save_model", f"{target}: is a directory")
         _require(target.parent.is_dir() and os.access(target.parent, os.W_OK), "save_model",
                  f"{target}: cannot write in {target.parent}")
-    _require(not cfg.device.startswith("cuda") or torch.cuda.is_available(), "device",
-             f"{cfg.device}: CUDA is not available on this machine")
+        for name in ("data", "init"):  # every path the run writes against every path it reads
+            source = getattr(cfg, name)
+            _require(not (source and _same_file(target, Path(source))), "save_model",
+                     f"{target}: is the {flag(name)} file; the checkpoint would replace it")
+        if cfg.logdir is not None:
+            from .folder import is_log_file
+            _require(not (_same_file(target.parent, Path(cfg.logdir)) and is_log_file(target)), "save_model",
+                     f"{target}: is one of the run's own logs in {cfg.logdir}; the checkpoint would replace it")
     try:
-        kind = torch.empty(0, device=cfg.device).device.type
-    except (RuntimeError, ValueError) as e:
-        raise ValueError(f"--device {cfg.device!r}: {str(e).splitlines()[0]}") from None
-    _require(kind != "meta", "device", "meta: tensors there hold no values to train")
+        check_device(cfg.device)
+    except ValueError as e:
+        raise ValueError(f"--device {e}") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Do two paths name one file (through links too), whether or not it exists yet?"""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
 
 
 def _same(key: str, a, b) -> bool:

@@ -9,24 +9,31 @@ from .config import Status
 
 TABLE_EVERY = 300        # the deck's error table lists every 300th round
 PROGRESS_SECONDS = 5.0   # runs longer than this print a progress line this often
+SHOWN_ROWS = 8           # the summary lists each row's outputs for data sets this small
 
 
 class Console:
-    """out: the table and summary (stdout); err: progress and notes (stderr)."""
+    """out: the table and summary (stdout); err: progress and notes (stderr). full_loss:
+    mini-batches, whose error differs from the error on all data: both are shown."""
 
-    def __init__(self, out, err, steps: int, start: int, deck: bool):
+    def __init__(self, out, err, steps: int, start: int, deck: bool, full_loss: bool = False,
+                 inputs=None, targets=None):
         self.out, self.err, self.steps, self.start, self.deck = out, err, steps, start, deck
+        self.full_loss, self.inputs, self.targets = full_loss, inputs, targets
         self.t_start = self.t_progress = time.monotonic()
 
     def is_table_round(self, r: int) -> bool:
         return r == 1 or r == self.steps or r % TABLE_EVERY == 0
 
     def header(self) -> None:
-        print(f"{'round':>7}  {'E_total':>14}" + ("  slide 40" if self.deck else ""), file=self.out)
+        full = f"  {'E all data':>14}" if self.full_loss else ""
+        print(f"{'round':>7}  {'E_total':>14}{full}" + ("  slide 40" if self.deck else ""), file=self.out)
 
-    def row(self, r: int, loss: float) -> None:
+    def row(self, r: int, loss: float, full: float | None = None) -> None:
+        """Round r's E_total (its batch's) and, for mini-batches, the error on all data."""
         slide = DECK_ERROR_TABLE.get(r, "") if self.deck else None
-        print(f"{r:>7}  {loss:>14.9f}" + (f"  {slide}" if slide else ""), file=self.out, flush=True)
+        line = f"{r:>7}  {loss:>14.9f}" + (f"  {full:>14.9f}" if self.full_loss else "")
+        print(line + (f"  {slide}" if slide else ""), file=self.out, flush=True)
 
     def progress(self, r: int) -> None:
         """Every PROGRESS_SECONDS: rounds done, rate and time left (checked every 256 rounds)."""
@@ -41,13 +48,22 @@ class Console:
         return time.monotonic() - self.t_start
 
     def summary(self, result, save_model: str | None) -> None:
-        outs = (", ".join(f"{v:.9f}" for v in result.outputs[0]) if len(result.outputs) == 1
-                else f"{len(result.outputs)} rows")
-        print(f"\n{describe(result)}. After the last update: E_total = {result.final_loss:.10g}, outputs = [{outs}]",
-              file=self.out)
+        from .dashboard import DASHBOARD_URL, dashboard_hint
+
+        def row(values, spec=".9f"):
+            return ", ".join(f"{v:{spec}}" for v in values)
+        outs = f"[{row(result.outputs[0])}]" if len(result.outputs) == 1 else f"{len(result.outputs)} rows, below"
+        all_data = " on all data" if self.full_loss else ""
+        print(f"\n{describe(result)}. After the last update: E_total{all_data} = {result.final_loss:.10g}, "
+              f"outputs = {outs}", file=self.out)
+        if 1 < len(result.outputs) <= SHOWN_ROWS and self.inputs is not None:  # XOR's 4 rows, one by one
+            for x, out, t in zip(self.inputs.tolist(), result.outputs, self.targets.tolist()):
+                print(f"  inputs [{row(x, 'g')}] -> outputs [{row(out)}]   targets [{row(t, 'g')}]", file=self.out)
         print(f"logs: {result.logdir}/ (history.csv, config.json, TensorBoard events)", file=self.out)
-        print(f"dashboard: tensorboard --logdir {result.logdir.parent} --host localhost   "
-              "then open http://localhost:6006", file=self.out)
+        if getattr(result, "figures", None) is not None:
+            print(f"figures: {result.logdir}/figures/ (loss, parameters, network-first, network-last; "
+                  "drawn in the background, ready in a few seconds)", file=self.out)
+        print(f"dashboard: {dashboard_hint(result.logdir)}   then open {DASHBOARD_URL}", file=self.out)
         if save_model:
             print(f"checkpoint: {save_model}", file=self.out)
         self.out.flush()

@@ -1,39 +1,90 @@
 """The TensorBoard summaries of a run besides its scalars: the custom-scalars layout, the
-HParams entry, text panels (run/config, run/round_1) and the model graph."""
+HParams entry, text panels (run/config, run/round_1) and the model graph; and how to open the
+dashboard on the story (the command and the address a run prints)."""
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import sys
 import time
 import warnings
+from pathlib import Path
 
 from ..report import trace_markdown
 
-HPARAMS = ("steps", "lr", "backend", "train_bias", "sizes", "per_unit_bias", "dataset", "data",
-           "batch_size", "shuffle", "seed", "init")  # the settings HParams compares runs by
+HPARAMS_METRIC = "loss/all_data_after_last_update"  # E on all data once the run is over: one value
+# As the Makefile's: TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with
+# its fast loader 0 keeps none); this keeps every round of runs up to 100,000 logged rounds.
+TENSORBOARD_FLAGS = "--samples_per_plugin scalars=100000,images=100"
+# Time Series opens with loss/total pinned above every group (groups sort by name: bias, grad,
+# loss, ...) and no smoothing; TensorBoard 2.21 reads both from the address.
+DASHBOARD_URL = ("http://localhost:6006/?smoothing=0&pinnedCards="
+                 "%5B%7B%22plugin%22%3A%22scalars%22%2C%22tag%22%3A%22loss%2Ftotal%22%7D%5D#timeseries")
 
 
-def layout(check_grads: bool) -> dict:
-    """Custom scalars: one chart per group of tags."""
-    charts = {
-        "Loss": {"E_total and per output": ["Multiline", ["loss/.*"]]},
-        "Parameters": {"weights": ["Multiline", ["weights/.*"]], "biases": ["Multiline", ["bias/.*"]]},
-        "Gradients": {"dE/dθ": ["Multiline", ["grad/.*"]]},
-    }
-    if check_grads:
-        charts["Checks"] = {"max |autograd − manual|": ["Multiline", ["check/.*"]]}
-    return charts
+def layout(columns: list[str]) -> dict:
+    """Custom Scalars: one chart per quantity, so with several runs each chart has one line
+    per run (E_total, each output's E, each parameter, each gradient; norms for large nets)."""
+    def charts(prefix):
+        return {c[len(prefix):]: ["Multiline", [f"^{re.escape(c)}$"]] for c in columns if c.startswith(prefix)}
+    loss = {"E_total": ["Multiline", ["^loss/total$"]]}
+    if "loss/full" in columns:
+        loss["E on all data"] = ["Multiline", ["^loss/full$"]]
+    loss["after the last update, all data"] = ["Multiline", [f"^{HPARAMS_METRIC}$"]]
+    loss.update({f"E_{c[5:]}": ["Multiline", [f"^{c}$"]] for c in columns if re.fullmatch(r"loss/o\d+", c)})
+    charts = {"Loss": loss, "Weights": charts("weights/"), "Biases": charts("bias/"),
+              "Gradients ∂E/∂θ": charts("grad/")}
+    if "check/max_abs_diff" in columns:
+        charts["Checks"] = {"max |autograd − manual|": ["Multiline", ["^check/max_abs_diff$"]]}
+    return {k: v for k, v in charts.items() if v}
 
 
-def write_start(events, config: dict, model, first_trace, first_round: int, graph_input=None, err=None) -> None:
+def hparams(config: dict) -> dict:
+    """The settings that decide a run's numbers, as HParams shows them: integers as text
+    (TensorBoard prints numbers as 1.0000), sizes as 2-2-2, data by its name. TensorBoard 2.21
+    shows the first five by name (backend, batch_size, data, lr, seed); per_unit_bias and init
+    are in the run's name and in run/config."""
+    batch = config["batch_size"]
+    return {"lr": config["lr"], "sizes": "-".join(map(str, config["sizes"])),
+            "batch_size": str(batch) if batch else f"all ({config['meta']['rows']})",
+            "seed": str(config["seed"]), "shuffle": config["shuffle"], "train_bias": config["train_bias"],
+            "steps": str(config["steps"]), "backend": config["backend"],
+            "data": Path(config["data"]).name if config["data"] else config["dataset"]}
+
+
+def write_hparams(events, config: dict) -> None:
+    from torch.utils.tensorboard import summary as tbs
+    exp, ssi, _ = tbs.hparams(hparams(config), {HPARAMS_METRIC: 0.0})
+    events.write_summary(exp)
+    events.write_summary(ssi)
+
+
+def dashboard_hint(logdir: Path) -> str:
+    """A command that shows this run when pasted: `make dashboard` for runs/ in the checkout
+    (from its root), else the venv's tensorboard on the run's own parent folder."""
+    repo = Path(__file__).resolve().parents[2]
+    parent = Path(logdir).resolve().parent
+    if parent == (repo / "runs").resolve() and Path.cwd().resolve() == repo and (repo / "Makefile").exists():
+        return "make dashboard"
+    tb = Path(sys.executable).parent / "tensorboard"  # the venv's, which a bare `tensorboard` may not be
+    if not tb.exists():
+        exe = f"{shlex.quote(sys.executable)} -m tensorboard.main"
+    elif tb.is_relative_to(Path.cwd()):
+        exe = shlex.quote(str(tb.relative_to(Path.cwd())))  # .venv/bin/tensorboard
+    else:
+        exe = shlex.quote(str(tb))
+    return f"{exe} --logdir {shlex.quote(str(parent))} --host localhost --port 6006 {TENSORBOARD_FLAGS}"
+
+
+def write_start(events, config: dict, columns: list[str], model, first_trace, first_round: int, graph_input=None,
+                err=None) -> None:
     """The summaries written once, when a run starts: layout, hparams, config and round-1 text,
     and (graph_input given) the model graph. first_trace: backprop() of the run's own first
     batch, so the round-1 panel shows what history.csv's first row logs."""
     from torch.utils.tensorboard import summary as tbs
-    events.write_summary(tbs.custom_scalars(layout(config["check_grads"])))
-    hp = {k: (v if isinstance(v, (int, float, str, bool)) else str(v)) for k, v in config.items() if k in HPARAMS}
-    exp, ssi, _ = tbs.hparams(hp, {"loss/total": 0.0})
-    events.write_summary(exp)
-    events.write_summary(ssi)
+    events.write_summary(tbs.custom_scalars(layout(columns)))
+    write_hparams(events, config)
     events.write_summary(tbs.text("run/config", "```json\n" + json.dumps(config, indent=2) + "\n```"))
     table = trace_markdown(first_trace, model.scalar_names(), first_round)
     events.write_summary(tbs.text("run/round_1", table), step=first_round)
@@ -68,7 +119,14 @@ def write_graph(events, model, example_input, err=None) -> None:
             print(f"note: model graph not logged ({type(e).__name__}: {e})", file=err)
 
 
-def write_end(events, steps: int, final_loss: float, last_round: int) -> None:
-    """The HParams metric: the run's final E_total."""
+def write_end(events, config: dict, final_loss: float, last_round: int, finished: bool, resumed: bool) -> None:
+    """The HParams metric, the error on all data after the last update, logged once at the
+    last round; a resumed run's settings again (its steps may have grown); for a run that was
+    not interrupted, HParams' end-of-session record."""
     from torch.utils.tensorboard import summary as tbs
-    events.write_summary(tbs.hparams({"steps": steps}, {"loss/total": final_loss})[2], step=last_round)
+    if resumed:
+        write_hparams(events, config)
+    events.write_summary(tbs.scalar(HPARAMS_METRIC, final_loss, new_style=True), step=last_round)
+    if finished:
+        events.write_summary(tbs.hparams({"steps": str(config["steps"])}, {HPARAMS_METRIC: final_loss})[2],
+                             step=last_round)

@@ -36,6 +36,31 @@ def columns(model, n_out: int, full_loss: bool, check_grads: bool, per_scalar: b
     return loss + values + grads + (["check/max_abs_diff"] if check_grads else [])
 
 
+class LossWatch:
+    """Every round's E_total, kept on the device (one small copy a round, no wait for it), so a
+    loss that turns NaN or infinite between logged rounds is reported at its true round."""
+
+    def __init__(self, device="cpu", capacity: int = 4096):
+        self.losses = torch.empty(capacity, dtype=torch.float64, device=device)  # (capacity,)
+        self.first, self.n = 0, 0  # losses[k] is round first + k's
+
+    def record(self, r: int, loss: torch.Tensor) -> None:
+        if self.n == len(self.losses):
+            self.check()
+        if self.n == 0:
+            self.first = r
+        self.losses[self.n] = loss
+        self.n += 1
+
+    def check(self) -> None:
+        """NonFiniteLoss naming the first round since the last check whose E_total is not finite."""
+        n, self.n = self.n, 0
+        bad = torch.nonzero(~torch.isfinite(self.losses[:n]))
+        if len(bad):
+            k = int(bad[0, 0])
+            raise NonFiniteLoss(f"E_total became {self.losses[k].item()} at round {self.first + k}")
+
+
 class Capture:
     """One logged round's values as a list of tensors, in `columns` order."""
 

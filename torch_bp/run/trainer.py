@@ -8,8 +8,10 @@ signals. Set-up checks every input before anything is written (ValueError naming
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import shutil
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,14 +26,20 @@ from ..deck import DECK_SIZES, is_deck_setting
 from ..loss import half_sse
 from ..model import BackpropNet
 from ..sgd import BACKENDS
-from . import dashboard, signals
-from .checkpoint import load_checkpoint, save_checkpoint
+from . import dashboard, pictures, signals
+from .checkpoint import NonFiniteState, load_checkpoint, save_checkpoint
 from .config import Status, TrainConfig, check_places, is_own_run, resumed, validate
 from .console import Console
-from .folder import RunFolder, default_logdir
-from .metrics import MAX_SCALAR_PARAMETERS, Capture, MetricsBuffer, NonFiniteLoss, columns
+from .folder import RunFolder, default_logdir, logged_rounds
+from .metrics import MAX_SCALAR_PARAMETERS, Capture, LossWatch, MetricsBuffer, NonFiniteLoss, columns
 
 FLUSH_SECONDS = 2.0  # logged rounds are written out at least this often (checked every 64 rounds)
+# suggested --sizes for the built-in data sets, when the shape given does not fit
+SUGGESTED_SIZES = {"deck": "2,2,2", "xor": "2,3,1"}
+
+
+class RunFailed(RuntimeError):
+    """A write failed mid-run (a full disk, ...): what was written before it is kept."""
 
 
 @dataclass
@@ -44,6 +52,7 @@ class RunResult:
     signum: int = 0             # the signal that stopped the run, or came after its last round
     target_loss: float | None = None
     seconds: float = 0.0        # the loop's wall time
+    figures: object = None      # the child process drawing RUN/figures/ (subprocess.Popen), if any
 
 
 class Logger:
@@ -51,19 +60,17 @@ class Logger:
     written to the run folder), the terminal's error table."""
 
     def __init__(self, folder: RunFolder, capture: Capture, buffer: MetricsBuffer, console: Console,
-                 log_interval: int, steps: int, target_column: int):
+                 log_interval: int | None, steps: int, target_column: int, watch: LossWatch):
         self.folder, self.capture, self.buffer, self.console = folder, capture, buffer, console
-        self.every, self.steps, self.target_column = log_interval, steps, target_column
+        self.wants = logged_rounds(log_interval, steps)  # wants(r): is round r logged
+        self.target_column, self.watch = target_column, watch
         self.t_flush = console.t_start
-
-    def wants(self, r: int) -> bool:
-        return r == 1 or r % self.every == 0 or r == self.steps
 
     def record(self, r: int, trace, inputs, targets) -> None:
         """Log round r: a row for history.csv and TensorBoard, a line of the terminal's table."""
         self.buffer.record(r, self.capture(trace, inputs, targets))
         if self.console.is_table_round(r):
-            self.console.row(r, trace.loss.item())
+            self.console.row(r, trace.loss.item(), self.error())
 
     def error(self) -> float:
         """The latest logged round's error on all data: what the target loss is compared with."""
@@ -75,7 +82,16 @@ class Logger:
             self.flush()
 
     def flush(self) -> None:
+        """Write out the logged rounds; first, every round's E_total since the last flush is
+        checked, so a non-finite one is reported at its own round, logged or not."""
         self.t_flush = self.console.elapsed()
+        try:
+            self.watch.check()
+        except NonFiniteLoss:
+            with contextlib.suppress(NonFiniteLoss):  # the rows up to the first non-finite logged one
+                self.buffer.flush()
+            self.folder.flush()
+            raise
         self.buffer.flush()
         self.folder.flush()
 
@@ -107,8 +123,11 @@ class Trainer:
         inputs, targets = load_data(cfg.data, n_out) if cfg.data else DATASETS[cfg.dataset]
         if inputs.shape[1] != cfg.sizes[0] or targets.shape[1] != n_out:
             source = cfg.data or f"--dataset {cfg.dataset}"
+            hidden = ",".join(map(str, cfg.sizes[1:-1])) or "3"
+            hint = SUGGESTED_SIZES.get(cfg.dataset) if cfg.data is None else None
+            hint = hint or f"{inputs.shape[1]},{hidden},{targets.shape[1]}"
             raise ValueError(f"{source}: {inputs.shape[1]} inputs and {targets.shape[1]} targets per row "
-                             f"do not fit --sizes {','.join(map(str, cfg.sizes))}")
+                             f"do not fit --sizes {','.join(map(str, cfg.sizes))}; try --sizes {hint}")
         self.inputs, self.targets = inputs.to(cfg.device), targets.to(cfg.device)
         self.model = model = BackpropNet(cfg.sizes, shared_bias=not cfg.per_unit_bias, seed=cfg.seed,
                                          device=cfg.device, init="deck" if tuple(cfg.sizes) == DECK_SIZES else "random")
@@ -149,14 +168,17 @@ class Trainer:
         cfg = self.cfg
         own = self.checkpoint is not None and is_own_run(cfg, self.checkpoint["config"])
         if own:
-            folder = RunFolder.resume(Path(self.checkpoint["config"]["logdir"]), self.columns, self.start)
+            saved = self.checkpoint["config"]  # how the run logged up to its checkpoint
+            logged = logged_rounds(saved.get("log_interval", 1), saved.get("steps", self.start))
+            folder = RunFolder.resume(Path(saved["logdir"]), self.columns, self.start, logged)
         else:
             folder = RunFolder.create(Path(cfg.logdir) if cfg.logdir else default_logdir(cfg), self.columns)
+        self.cfg_logdir_given = cfg.logdir is not None
         self.cfg = replace(cfg, logdir=str(folder.path.resolve()))  # so --resume finds the run from anywhere
         folder.write_config(self.cfg.to_dict())
         if not own:
             first = backprop(self.model, *first_batch)  # the run's own first batch: history.csv's first row
-            dashboard.write_start(folder.events, self.cfg.to_dict(), self.model, first, self.start + 1,
+            dashboard.write_start(folder.events, self.cfg.to_dict(), self.columns, self.model, first, self.start + 1,
                                   self.inputs[:1] if cfg.graph else None, self.err)
         return folder
 
@@ -167,29 +189,50 @@ class Trainer:
         with signals.deferred():
             batches = iter(self.stream)
             first = next(batches)
-            folder = self._open(first)
+            try:
+                folder = self._open(first)
+            except OSError as e:
+                raise RunFailed(f"{e.filename or self.cfg.logdir}: {e.strerror or e}; nothing of the run logged") from None
             try:
                 result = self._run(folder, itertools.chain([first], batches))
-            except NonFiniteLoss as e:
-                raise NonFiniteLoss(f"{e}; stopped, logs up to that round kept in {folder.path}") from None
-            finally:
                 folder.close()
+            except BaseException as e:
+                with contextlib.suppress(OSError):  # the logs' last bytes, if the disk takes them
+                    folder.close()
+                if isinstance(e, NonFiniteLoss):
+                    raise NonFiniteLoss(f"{e}; stopped, logs up to that round kept in {folder.path}") from None
+                if isinstance(e, OSError):
+                    raise RunFailed(f"{e.filename or folder.path}: {e.strerror or e}; stopped, logs written before "
+                                    f"it kept in {folder.path} (--resume its last checkpoint to go on)") from None
+                raise
             result.signum = signals.caught()
+            # The pictures in a child process: drawing them takes longer than the deck's whole
+            # run. The milestone images go to the events only when the run was not interrupted
+            # (a resumed run's START record would not hide images an interrupted one drew).
+            if not self.cfg.dry_run:
+                result.figures = pictures.start(
+                    folder.path, events_after=None if result.status is Status.INTERRUPTED else self.start)
         self.console.summary(result, self.cfg.save_model)
+        if self.cfg.dry_run and not self.cfg_logdir_given:  # a smoke test leaves no folder behind
+            shutil.rmtree(result.logdir, ignore_errors=True)
+            print(f"dry run: removed {result.logdir}", file=self.out)
         return result
 
     def _run(self, folder: RunFolder, batches) -> RunResult:
         cfg, model, sgd = self.cfg, self.model, self.sgd
-        self.console = console = Console(self.out, self.err, cfg.steps, self.start, self.deck)
+        self.console = console = Console(self.out, self.err, cfg.steps, self.start, self.deck, self.full_loss,
+                                         self.inputs, self.targets)
         check = self._grad_difference if cfg.check_grads else None
+        watch = LossWatch(cfg.device)
         log = Logger(folder, Capture(model, self.inputs, self.targets, self.full_loss, self.per_scalar, check),
                      MetricsBuffer(len(self.columns), folder.write_rows, cfg.device), console, cfg.log_interval,
-                     cfg.steps, self.columns.index("loss/full") if self.full_loss else 0)
+                     cfg.steps, self.columns.index("loss/full") if self.full_loss else 0, watch)
         console.header()
         r, status = self.start, Status.FINISHED
         for r in range(self.start + 1, cfg.steps + 1):
             inputs, targets = next(batches)
             trace = sgd.forward_backward(inputs, targets)  # round r: E and ∂E/∂θ before its update
+            watch.record(r, trace.loss)
             reached = False
             if log.wants(r):
                 log.record(r, trace, inputs, targets)  # one row: history.csv and TensorBoard
@@ -205,7 +248,7 @@ class Trainer:
                 break
             if reached:
                 status = Status.REACHED
-                console.row(r, trace.loss.item())
+                console.row(r, trace.loss.item(), log.error())
                 break
         log.flush()
         seconds = console.elapsed()
@@ -214,8 +257,8 @@ class Trainer:
         with torch.no_grad():
             outputs = model(self.inputs)
             final = half_sse(outputs, self.targets).item()
-        if status is not Status.INTERRUPTED:
-            dashboard.write_end(folder.events, cfg.steps, final, r)
+        dashboard.write_end(folder.events, cfg.to_dict(), final, r, finished=status is not Status.INTERRUPTED,
+                            resumed=self.start > 0)
         return RunResult(folder.path, r, status, final, outputs.tolist(), 0, cfg.target_loss, seconds)
 
     def _grad_difference(self, inputs, targets, grads) -> torch.Tensor:
@@ -228,7 +271,14 @@ class Trainer:
         return torch.stack([(a - b).abs().max() for a, b in zip(grads.values(), other)]).max()
 
     def save(self, rounds: int) -> None:
-        """Checkpoint after `rounds` updates: model, optimizer, data order and settings."""
+        """Checkpoint after `rounds` updates: model, optimizer, data order and settings; never
+        with a non-finite number in it (the loop has checked every loss before it saves)."""
+        try:
+            self._save(rounds)
+        except NonFiniteState as e:
+            raise NonFiniteLoss(f"after round {rounds}: {e}") from None
+
+    def _save(self, rounds: int) -> None:
         save_checkpoint(self.cfg.save_model, {
             "round": rounds, "model": self.model.state_dict(), "optimizer": self.sgd.state_dict(),
             "data_order": self.stream.state_dict(), "config": json.loads(json.dumps(self.cfg.to_dict())),
