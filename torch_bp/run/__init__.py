@@ -12,16 +12,9 @@
 
 Names are loaded on first use (PEP 562), so `torch_bp.run.signals` imports without torch.
 """
-import importlib
+from .. import _lazy_exports
 
 _EXPORTS = {"TrainConfig": "config", "Status": "config", "Trainer": "trainer", "RunResult": "trainer",
             "train": "trainer", "NonFiniteLoss": "metrics"}
 __all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS)
