@@ -296,8 +296,9 @@ class SweepRun:
             print(line, file=self.out)
         print(f"results: {self.logdir}/ (results.csv, losses.npz, figures/sweep.svg, config.json, "
               "TensorBoard events)", file=self.out)
-        print(f"dashboard: tensorboard --logdir {self.logdir} --host localhost   then open "
-              "http://localhost:6006 (HParams tab)", file=self.out)
+        from .run.dashboard import dashboard_hint
+        print(f"dashboard: {dashboard_hint(self.logdir)}   then open http://localhost:6006 (HParams tab)",
+              file=self.out)
 
 
 def representatives(lr, final_loss, rounds_to_target, diverged, count: int = CURVES) -> list[int]:
