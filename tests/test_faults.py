@@ -160,6 +160,27 @@ def test_full_disk_while_logging(tmpfs, straight, train_script, tmp_path, capsys
     assert_same_run(run, straight)
 
 
+def test_event_writer_closed_by_a_failed_close(tmpfs):
+    """A flush that fails for a full disk still closes the event file: no buffered bytes are
+    left for the garbage collector to write later, into the middle of a resumed run's records
+    (under load, that landed a garbage record length in test_full_disk_while_logging)."""
+    import gc
+
+    from torch_bp.run.events import EventWriter
+    disk = tmpfs("64k")
+    writer = EventWriter(disk)
+    with pytest.raises(OSError):
+        writer.write_bytes(b"x" * 200_000)    # the disk fills up
+    writer.write_bytes(b"y" * 1000)           # buffered: no error yet
+    with pytest.raises(OSError):
+        writer.close()                        # its flush fails
+    size = writer.path.stat().st_size
+    grow(disk, "64m")
+    del writer
+    gc.collect()
+    assert max(p.stat().st_size for p in disk.iterdir()) == size, "bytes written after close() failed"
+
+
 def test_full_disk_while_saving(tmpfs, straight, train_script, tmp_path, capsys):
     """The checkpoint's disk has room for one checkpoint, not for the next beside it: one line
     naming the checkpoint, exit 1, the previous checkpoint whole; resuming finishes the run."""

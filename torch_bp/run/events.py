@@ -294,6 +294,10 @@ class EventWriter:
         os.fsync(self._file.fileno())
 
     def close(self) -> None:
+        """Flush and close; the file is closed even when the flush fails (a full disk), so no
+        buffered bytes are left for the garbage collector to write later, into a resumed run."""
         if not self._file.closed:
-            self.flush()
-            self._file.close()
+            try:
+                self.flush()
+            finally:
+                self._file.close()
