@@ -22,7 +22,7 @@ from torch_bp.cli import require_torch  # noqa: E402
 
 require_torch("explain.py")
 
-from torch_bp import check, report  # noqa: E402
+from torch_bp import check, check_render, report, report_render  # noqa: E402
 from torch_bp.cli import (ArgumentParser, InputError, fail, float_list, path_arg, positive_float,  # noqa: E402
                           positive_int_list, read_json_object)
 from torch_bp.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS  # noqa: E402
@@ -44,7 +44,7 @@ def _csv(values) -> str:
 
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--format", choices=[*report.RENDERERS, "html"], default="text",
+    p.add_argument("--format", choices=[*report_render.RENDERERS, "html"], default="text",
                    help="text for the terminal, markdown tables, a JSON list of lines "
                         '(a NaN or infinite value as the string "nan", "inf" or "-inf"), or one web page')
     p.add_argument("--weights", type=path_arg, metavar="FILE",
@@ -106,14 +106,14 @@ def main(argv=None) -> int:
     if args.check is not None:
         if args.only_differences:
             found.rows = [r for r in found.rows if r.verdict == "differs"]
-        sys.stdout.write(check.RENDERERS[args.format](found))
+        sys.stdout.write(check_render.RENDERERS[args.format](found))
         return 0
     if args.only_differences:
         rows = [r for r in rows if r.verdict == "differs"]
     if args.format == "html":
         text = _html_page(rows, weights, args)
     else:
-        text = report.RENDERERS[args.format](rows)
+        text = report_render.RENDERERS[args.format](rows)
     if args.format == "markdown":
         heading, intro = MARKDOWN_HEADINGS[args.only_differences]
         text = f"{heading}\n\n{intro}\n\n{text}"

@@ -16,7 +16,7 @@ import torch
 from tolerances import EXACT_ISH
 
 from torch_bp import DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet
-from torch_bp import report
+from torch_bp import report, report_render
 from torch_bp.loss import half_sse_terms
 from torch_bp.deck import DECK_WEIGHTS
 from torch_bp.deck import ARTICLE_PRINTED, DECK_ERROR_TABLE, DECK_PRINTED
@@ -371,7 +371,7 @@ def test_text_fits_80_columns_under_a_header_row(capsys):
     assert status == 0
     lines = out.splitlines()
     assert lines[0] == "quantity = formula" and lines[1].split() == ["computed", "printed", "verdict", "source"]
-    assert max(len(line) for line in lines) <= report.TEXT_WIDTH
+    assert max(len(line) for line in lines) <= report_render.TEXT_WIDTH
     # a long note wraps below its row and keeps every word
     row = next(r for r in report.worked_example() if r.quantity == "dE_total/dw5")
     assert " ".join(row.note.split()) in " ".join(out.split())

@@ -11,7 +11,7 @@ verdict (report.verdict at the written precision):
                        (rounded) values gives it: an earlier value was rounded and carried on
     differs            none of these
 
-A mistake is a variant of the learner's working (working() below): the slides' scalar
+A mistake is a variant of the learner's working (check_working.working()): the slides' scalar
 formulas with one step done wrong. It fits when its values, with the learner's own earlier
 values carried on as above, agree with every given value at its precision. The true values
 are torch_bp's (report.worked_example, i.e. backprop()); working() models the learner only.
@@ -21,151 +21,20 @@ from __future__ import annotations
 import json
 import math
 import re
-import textwrap
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from functools import cache
 
 import torch
 
+from .check_working import MISTAKES, NONE, UNKNOWN, evaluate, working
 from .model import BackpropNet
 from .report import _transpositions, verdict, worked_example
 from .deck import DECK_INPUTS, DECK_LR, DECK_TARGETS
 
-MISTAKES = {  # id: what the learner did, in the slides' notation
-    "sign-of-error": "∂E_total/∂out_o taken as (target − out) instead of −(target − out)",
-    "sigmoid-for-derivative": "∂out/∂net taken as out (σ) instead of out(1 − out)",
-    "no-half": "E = Σ(target − out)² without the ½, so every ∂E is doubled",
-    "missing-bias": "the bias left out of net",
-    "transposed-weights": "the weight of input k into unit j read as the weight of input j into unit k "
-                          "(w2 and w3, w6 and w7 swapped)",
-    "one-path-only": "∂E_total/∂out_h from one output's error alone, forgetting the other path",
-    "sequential-update": "the hidden deltas taken through the already-updated w5..w8 (the article's rule)",
-    "update-sign": "w+ = w + η·∂E_total/∂w instead of w − η·∂E_total/∂w",
-    "learning-rate": "an η other than the one given",
-    "digit-slip": "one value with two adjacent digits swapped, everything after it consistent with the true value "
-                  "(or with the slipped one carried on)",
-}
-NONE, UNKNOWN = "none", "unknown"
 VERDICTS = ("agrees", "agrees-truncated", "rounding-carried", "differs")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _MAX_DIGITS = 30  # more than float64 holds; bounds the Decimal arithmetic of a comparison
-
-
-# --- The learner's working, as the slides write it --------------------------------------------
-
-@dataclass(frozen=True)
-class Step:
-    quantity: str
-    inputs: tuple[str, ...]  # earlier quantities, or the setting: w1..w8, b1, b2, i1, i2, target_o1, target_o2, η
-    f: Callable[..., float]  # f(*inputs)
-
-
-def _sigmoid(x: float) -> float:
-    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
-
-
-_SWAP = {"w2": "w3", "w3": "w2", "w6": "w7", "w7": "w6"}
-# Where each weight sits: wn -> (unit, the input it multiplies).
-_SLOT = {"w1": ("h1", "i1"), "w2": ("h1", "i2"), "w3": ("h2", "i1"), "w4": ("h2", "i2"),
-         "w5": ("o1", "out_h1"), "w6": ("o1", "out_h2"), "w7": ("o2", "out_h1"), "w8": ("o2", "out_h2")}
-
-
-@cache
-def working(mistake: str = NONE, path: str = "o1") -> tuple[Step, ...]:
-    """One forward pass, backward pass and SGD step of the 2-2-2 network, in computation order,
-    as the slides write it, with one catalogued mistake (NONE: the slides' own):
-
-        net_h1 = w1·i1 + w2·i2 + b1         out_h1 = σ(net_h1)         (the same for h2, o1, o2)
-        E_o1 = ½(target_o1 − out_o1)²       ∂E_total/∂out_o1 = −(target_o1 − out_o1)
-        ∂out_o1/∂net_o1 = out_o1(1 − out_o1)
-        ∂E_total/∂w5 = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5,  ∂net_o1/∂w5 = out_h1
-        ∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1,  ∂E_o1/∂out_h1 = delta_o1·w5
-        w5+ = w5 − η·∂E_total/∂w5
-
-    path: for one-path-only, "o1" (every ∂E_total/∂out_h from E_o1 alone) or "own" (out_hj from
-    E_oj alone). learning-rate is NONE's working with another η."""
-    steps: list[Step] = []
-
-    def step(quantity, inputs, f):
-        steps.append(Step(quantity, tuple(inputs.split()), f))
-
-    def read(wn):  # the weight the learner puts where wn sits
-        return _SWAP.get(wn, wn) if mistake == "transposed-weights" else wn
-
-    bias = 0.0 if mistake == "missing-bias" else 1.0
-    half = 1.0 if mistake == "no-half" else 0.5
-    sign = -1.0 if mistake == "sign-of-error" else 1.0
-
-    def net(wa, x, wb, y, b):
-        return wa * x + wb * y + bias * b
-
-    def dout_dnet(out):
-        return out if mistake == "sigmoid-for-derivative" else out * (1 - out)
-
-    def product(a, b, c):
-        return a * b * c
-
-    def update(w, eta, g):
-        return w + eta * g if mistake == "update-sign" else w - eta * g
-
-    def gradient(wn):  # ∂E_total/∂wn = ∂E_total/∂out_u · ∂out_u/∂net_u · ∂net_u/∂wn, at wn's place as read
-        unit, x = _SLOT[read(wn)]
-        x = {("o1", "out_h1"): "dnet_o1/dw5", ("h1", "i1"): "dnet_h1/dw1"}.get((unit, x), x)
-        step(f"dE_total/d{wn}", f"dE_total/dout_{unit} dout_{unit}/dnet_{unit} {x}", product)
-
-    # Forward pass
-    for j, (wa, wb) in ((1, ("w1", "w2")), (2, ("w3", "w4"))):
-        step(f"net_h{j}", f"{read(wa)} i1 {read(wb)} i2 b1", net)
-    for j in (1, 2):
-        step(f"out_h{j}", f"net_h{j}", _sigmoid)
-    for k, (wa, wb) in ((1, ("w5", "w6")), (2, ("w7", "w8"))):
-        step(f"net_o{k}", f"{read(wa)} out_h1 {read(wb)} out_h2 b2", net)
-    for k in (1, 2):
-        step(f"out_o{k}", f"net_o{k}", _sigmoid)
-    # Cost
-    for k in (1, 2):
-        step(f"E_o{k}", f"target_o{k} out_o{k}", lambda target, out: half * (target - out) ** 2)
-    step("E_total", "E_o1 E_o2", lambda a, b: a + b)
-    # Backward pass, output layer (o2's lines are the learner's too, though the slides skip them)
-    for k in (1, 2):
-        step(f"dE_total/dout_o{k}", f"target_o{k} out_o{k}", lambda target, out: -sign * 2 * half * (target - out))
-        step(f"dout_o{k}/dnet_o{k}", f"out_o{k}", dout_dnet)
-    step("dnet_o1/dw5", "out_h1", lambda out: out)
-    for wn in ("w5", "w6", "w7", "w8"):
-        gradient(wn)
-    step("dE_total/db2", "dE_total/dout_o1 dout_o1/dnet_o1 dE_total/dout_o2 dout_o2/dnet_o2",
-         lambda a, b, c, d: a * b + c * d)  # shared bias: Σ_k delta_ok
-    for wn in ("w5", "w6", "w7", "w8"):
-        step(f"{wn}+", f"{wn} η dE_total/d{wn}", update)
-    # Backward pass, hidden layer: ∂E_ok/∂out_hj = delta_ok · (the weight from hj into ok)
-    for j in (1, 2):
-        for k in (1, 2):
-            wn = read({(1, 1): "w5", (2, 1): "w6", (1, 2): "w7", (2, 2): "w8"}[j, k])
-            wn += "+" if mistake == "sequential-update" else ""
-            step(f"dE_o{k}/dout_h{j}", f"dE_total/dout_o{k} dout_o{k}/dnet_o{k} {wn}", product)
-        if mistake == "one-path-only":
-            step(f"dE_total/dout_h{j}", f"dE_o{1 if path == 'o1' else j}/dout_h{j}", lambda a: a)
-        else:
-            step(f"dE_total/dout_h{j}", f"dE_o1/dout_h{j} dE_o2/dout_h{j}", lambda a, b: a + b)
-        step(f"dout_h{j}/dnet_h{j}", f"out_h{j}", dout_dnet)
-    step("dnet_h1/dw1", "i1", lambda i: i)
-    for wn in ("w1", "w2", "w3", "w4"):
-        gradient(wn)
-    step("dE_total/db1", "dE_total/dout_h1 dout_h1/dnet_h1 dE_total/dout_h2 dout_h2/dnet_h2",
-         lambda a, b, c, d: a * b + c * d)  # shared bias: Σ_j delta_hj
-    for wn in ("w1", "w2", "w3", "w4"):
-        step(f"{wn}+", f"{wn} η dE_total/d{wn}", update)
-    return tuple(steps)
-
-
-def evaluate(steps: tuple[Step, ...], setting: dict[str, float]) -> dict[str, float]:
-    """Every quantity of the working, from the setting."""
-    values = dict(setting)
-    for s in steps:
-        values[s.quantity] = s.f(*(values[x] for x in s.inputs))
-    return values
 
 
 # --- The learner's file -------------------------------------------------------------------------
@@ -398,40 +267,3 @@ def _tells_apart(predicted: dict[str, dict[str, float]], values: dict[str, str])
         if len(set(shown.values())) > 1:
             return f"Your {q} would tell them apart: " + ", ".join(f"{m} gives {v}" for m, v in shown.items()) + "."
     return "No other quantity tells them apart."
-
-
-# --- Output -------------------------------------------------------------------------------------
-
-def to_text(check: Check) -> str:
-    """A header row, one line per given value, then the diagnosis wrapped to 80 columns."""
-    head = ("quantity", "yours", "true", "verdict")
-    cells = [head] + [(r.quantity, r.yours, _shown(r.true, r.yours), r.verdict) for r in check.rows]
-    width = [max(len(c[i]) for c in cells) for i in range(3)]
-    lines = [f"{q:<{width[0]}}  {y:>{width[1]}}  {t:>{width[2]}}  {v}" for q, y, t, v in cells]
-    d = check.diagnosis
-    mistakes = " or ".join(d.candidates) if len(d.candidates) > 1 else d.mistake
-    lines += ["", f"diagnosis: {mistakes}" + (f" at {d.first_wrong}" if d.first_wrong else "")]
-    lines += textwrap.wrap(d.explanation, 80)
-    return "\n".join(lines) + "\n"
-
-
-def to_markdown(check: Check) -> str:
-    out = ["| quantity = formula | yours | true | verdict |", "|---|---:|---:|---|"]
-    out += [f"| {r.formula.replace('|', chr(92) + '|')} | `{r.yours}` | {_shown(r.true, r.yours)} | {r.verdict} |"
-            for r in check.rows]
-    d = check.diagnosis
-    out += ["", f"**Diagnosis:** `{d.mistake}`" + (f" at `{d.first_wrong}`" if d.first_wrong else "")
-            + (f" (candidates: {', '.join(f'`{c}`' for c in d.candidates)})" if len(d.candidates) > 1 else ""),
-            "", d.explanation]
-    return "\n".join(out) + "\n"
-
-
-def to_json(check: Check) -> str:
-    d = check.diagnosis
-    return json.dumps({"rows": [asdict(r) for r in check.rows],
-                       "diagnosis": {"mistake": d.mistake, "first_wrong": d.first_wrong,
-                                     "explanation": d.explanation, "candidates": d.candidates}},
-                      indent=2, ensure_ascii=False) + "\n"
-
-
-RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}

@@ -14,15 +14,9 @@ rule the article's closing figures need (torch_bp.sgd.sequential_sgd), which is 
 """
 from __future__ import annotations
 
-import copy
-import itertools
-import json
-import math
 import re
-import textwrap
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
-from functools import cache
 
 import torch
 
@@ -30,12 +24,10 @@ from .chain_rule import backprop
 from .deck import (ARTICLE_PRINTED, DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_INPUTS, DECK_LR,
                    DECK_PRINTED, DECK_TARGETS, DECK_WEIGHTS, is_deck_setting)
 from .model import BackpropNet
-from .sgd import manual_sgd, sequential_sgd
+from .report_rounds import (SEQUENTIAL, SEQUENTIAL_DEFINITION, STANDARD, after_one_update, deck_history,
+                            deck_sequential_weights, history)
 
 VERDICTS = ("agrees", "agrees-truncated", "differs")
-STANDARD = "the standard rule"      # every gradient at the old weights: the deck's, torch_bp's
-SEQUENTIAL = "the sequential rule"  # see sequential_sgd
-SEQUENTIAL_DEFINITION = "w5..w8 updated first, the hidden deltas then taken through the updated w5..w8"
 
 
 @dataclass
@@ -63,39 +55,6 @@ def verdict(computed: float, printed: str) -> str:
 
 def _decimals(printed: str) -> int:
     return -Decimal(printed).as_tuple().exponent
-
-
-# --- SGD, and the article's variant (torch_bp.sgd.sequential_sgd) ------------------------
-
-RULES = {STANDARD: manual_sgd, SEQUENTIAL: sequential_sgd}
-
-
-def history(model, inputs, targets, lr, rounds, rule=STANDARD) -> dict[int, dict[str, float]]:
-    """E_total, out_o1, out_o2 at each round r in rounds, as the deck counts: before the r-th
-    update (round 1 is the untrained net); b1, b2 fixed. The model is left untouched."""
-    wanted, seen = set(rounds), {}
-    if not wanted:
-        return seen
-    batches = itertools.repeat((inputs, targets))
-    for r, trace in enumerate(RULES[rule](copy.deepcopy(model), batches, lr), start=1):
-        if r in wanted:
-            out = trace.outputs[0].tolist()
-            seen[r] = {"E_total": float(trace.loss), "out_o1": out[0], "out_o2": out[1]}
-        if r == max(wanted):
-            return seen
-
-
-def after_one_update(model, inputs, targets, lr, rule=STANDARD) -> BackpropNet:
-    """A copy of the model after one SGD update."""
-    model = copy.deepcopy(model)
-    rounds = RULES[rule](model, itertools.repeat((inputs, targets)), lr)
-    next(rounds), next(rounds)  # round 1, its update, round 2
-    return model
-
-
-@cache
-def _deck_history(rule: str, rounds: tuple[int, ...]):
-    return history(BackpropNet(), DECK_INPUTS, DECK_TARGETS, DECK_LR, rounds, rule)
 
 
 # --- The rows ------------------------------------------------------------------------------
@@ -143,7 +102,17 @@ def _computed(model, inputs, targets, lr, E: dict[int, dict[str, float]]) -> lis
     rows.append((BACK_O, "dE_total/db2", "∂E_total/∂b2 = Σ_k ∂E_total/∂out_ok · ∂out_ok/∂net_ok",
                  trace.grads["layers.1.bias"]))
     rows += [(STEP_O, f"w{w}+", f"w{w}+ = w{w} − η·∂E_total/∂w{w}", w_new[w - 1]) for w in (5, 6, 7, 8)]
-    rows += [
+    rows += _hidden_rows(trace, W2, g, w_new, inputs)
+    rows += [(TRAINING, f"E_total at round {r}", f"E_total at round {r} = E_total before update {r}",
+              E[r]["E_total"]) for r in E]
+    return [(s, q, f, float(v)) for s, q, f, v in rows]
+
+
+def _hidden_rows(trace, W2, g, w_new, inputs) -> list[tuple]:
+    """The hidden layer's lines of _computed: its backward pass and its SGD step.
+    W2: [[w5, w6], [w7, w8]]; g: {"w1": ∂E_total/∂w1, …}; w_new: w1+..w8+."""
+    h, o = trace.layers                             # hidden, output; each tensor (1, 2)
+    rows = [
         (BACK_H, "dE_o1/dout_h1", "∂E_o1/∂out_h1 = ∂E_o1/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂out_h1",
          o.delta[0, 0] * W2[0, 0]),  # ∂net_o1/∂out_h1 = w5
         (BACK_H, "dE_o2/dout_h1", "∂E_o2/∂out_h1 = ∂E_o2/∂out_o2 · ∂out_o2/∂net_o2 · ∂net_o2/∂out_h1",
@@ -159,9 +128,7 @@ def _computed(model, inputs, targets, lr, E: dict[int, dict[str, float]]) -> lis
     rows.append((BACK_H, "dE_total/db1", "∂E_total/∂b1 = Σ_j ∂E_total/∂out_hj · ∂out_hj/∂net_hj",
                  trace.grads["layers.0.bias"]))
     rows += [(STEP_H, f"w{w}+", f"w{w}+ = w{w} − η·∂E_total/∂w{w}", w_new[w - 1]) for w in (1, 2, 3, 4)]
-    rows += [(TRAINING, f"E_total at round {r}", f"E_total at round {r} = E_total before update {r}",
-              E[r]["E_total"]) for r in E]
-    return [(s, q, f, float(v)) for s, q, f, v in rows]
+    return rows
 
 
 def _printings() -> dict[str, list[tuple[str, str, str]]]:
@@ -198,8 +165,8 @@ def worked_example(weights: dict | None = None, inputs=DECK_INPUTS, targets=DECK
         E = history(model, inputs, targets, lr, rounds)
         return [Row(*line) for line in _computed(model, inputs, targets, lr, E)]
 
-    hist = {STANDARD: _deck_history(STANDARD, tuple(sorted({*rounds, *_ARTICLE_ROUNDS}))),
-            SEQUENTIAL: _deck_history(SEQUENTIAL, _ARTICLE_ROUNDS)}
+    hist = {STANDARD: deck_history(STANDARD, tuple(sorted({*rounds, *_ARTICLE_ROUNDS}))),
+            SEQUENTIAL: deck_history(SEQUENTIAL, _ARTICLE_ROUNDS)}
     computed = _computed(model, inputs, targets, lr, {r: hist[STANDARD][r] for r in rounds})
     for quantity in ARTICLE_PRINTED:
         if m := _AFTER.fullmatch(quantity):  # after n updates: round n + 1 as the deck counts
@@ -289,7 +256,7 @@ def _explain_article(row: Row, hist: dict) -> None:
                           (f"{SEQUENTIAL} {deck_count}", hist[SEQUENTIAL][n][what])]
     else:  # a weight after one update
         w = int(row.quantity[1:-1])  # "w5+" -> 5
-        candidates = [(f"{SEQUENTIAL} after 1 update", _deck_sequential_weights()[w - 1])]
+        candidates = [(f"{SEQUENTIAL} after 1 update", deck_sequential_weights()[w - 1])]
     d = _decimals(row.printed) + 2
     if row.verdict != "differs":
         row.note = "; ".join(f"{label} gives {x:.{d}f} ({verdict(x, row.printed)})"
@@ -305,115 +272,3 @@ def _explain_article(row: Row, hist: dict) -> None:
         notes.append(f"{SEQUENTIAL}: {SEQUENTIAL_DEFINITION}")
     row.reproduced = found[0][1] if found else None
     row.note = "; ".join(notes)
-
-
-@cache
-def _deck_sequential_weights() -> tuple[float, ...]:
-    """w1+..w8+ after one update by the sequential rule."""
-    model = after_one_update(BackpropNet(), DECK_INPUTS, DECK_TARGETS, DECK_LR, SEQUENTIAL)
-    return tuple(torch.cat([layer.weight.flatten() for layer in model.layers]).tolist())
-
-
-# --- Renderers -----------------------------------------------------------------------------
-
-def _cells(row: Row) -> dict[str, str]:
-    return {"formula": row.formula, "computed": f"{row.computed:.12f}", "printed": row.printed or "",
-            "verdict": row.verdict or "", "source": row.source or ""}
-
-
-TEXT_WIDTH = 80  # the text report fits a terminal
-
-
-def _text_source(row: Row) -> tuple[str, str]:
-    """(the short source for its column, what of it moves to the note): "slides 29-30", or
-    "article" with the article's section in front of the note."""
-    if not row.source:
-        return "", ""
-    kind, _, where = row.source.partition(" (")
-    return kind, (f"{kind}, {where[:-1]}" if kind == "article" else "")
-
-
-def to_text(rows: list[Row]) -> str:
-    """A header row, then per section each quantity's formula on one line and its computed
-    value, printed value, verdict and source below it, aligned; notes wrap below the row."""
-    cells = [{**_cells(r), "source": _text_source(r)[0]} for r in rows]
-    width = {k: max([len(c[k]) for c in cells] + [len(k)]) for k in ("computed", "printed", "verdict")}
-
-    def columns(computed: str, printed: str, verdict: str, source: str) -> str:
-        return (f"    {computed:>{width['computed']}}  {printed:<{width['printed']}}  "
-                f"{verdict:<{width['verdict']}}  {source}").rstrip()
-
-    wrap = textwrap.TextWrapper(TEXT_WIDTH, initial_indent=" " * 6, subsequent_indent=" " * 6,
-                                break_long_words=False, break_on_hyphens=False)
-    lines, section = ["quantity = formula", columns("computed", "printed", "verdict", "source"),
-                      "-" * TEXT_WIDTH], None
-    for row, c in zip(rows, cells):
-        if row.section != section:
-            lines += ["", row.section]
-            section = row.section
-        lines.append(f"  {c['formula']}")
-        lines.append(columns(c["computed"], c["printed"], c["verdict"], c["source"]))
-        where = _text_source(row)[1]
-        note = f"{where}: {row.note}" if where and row.note else where or row.note
-        if note:
-            lines += wrap.wrap(note)
-    return "\n".join(lines) + "\n"
-
-
-def to_markdown(rows: list[Row]) -> str:
-    """One table per section."""
-    out, section = [], None
-    for row in rows:
-        if row.section != section:
-            out += ["", f"### {row.section}", "",
-                    "| quantity = formula | computed | printed | verdict | source | note |",
-                    "|---|---:|---:|---|---|---|"]
-            section = row.section
-        c = {k: v.replace("|", "\\|") for k, v in {**_cells(row), "note": row.note}.items()}
-        printed = f"`{c['printed']}`" if c["printed"] else ""
-        out.append(f"| {c['formula']} | {c['computed']} | {printed} | {c['verdict']} | {c['source']} | {c['note']} |")
-    return "\n".join(out).lstrip("\n") + "\n"
-
-
-def _json_safe(value):
-    """JSON has no NaN or infinity: those numbers become the strings "nan", "inf", "-inf"."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def to_json(rows: list[Row]) -> str:
-    """A JSON list of the rows; a non-finite number is written as the string "nan", "inf" or "-inf"."""
-    return json.dumps(_json_safe([asdict(r) for r in rows]), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}
-
-
-def trace_markdown(trace, scalar_names: list[str], round_: int, limit: int = 200) -> str:
-    """One round of any BackpropNet as a markdown table, the deck's way: net, out per unit (first
-    row of the batch), E_ok, E_total, then ∂E_total/∂θ for every scalar θ (`scalar_names`, in
-    named_parameters() order), at most `limit` units a layer and `limit` gradients (a huge
-    network's table would be megabytes). trace: a backprop() Trace with its layers (keep=True)."""
-    lines = [f"Round {round_}, first row of the batch:", "", "| quantity | value |", "|---|---|"]
-    for l, layer in enumerate(trace.layers, start=1):
-        kind = "o" if l == len(trace.layers) else ("h" if len(trace.layers) == 2 else f"h{l}_")
-        units = layer.net.shape[1]
-        net, out = layer.net[0, :limit].tolist(), layer.out[0, :limit].tolist()
-        for j in range(len(net)):
-            lines.append(f"| net_{kind}{j + 1} | {net[j]:.9f} |")
-            lines.append(f"| out_{kind}{j + 1} | {out[j]:.9f} |")
-        if units > limit:
-            lines.append(f"| … | {units - limit:,} more units of layer {l} |")
-    for k, e in enumerate(trace.loss_terms.tolist(), start=1):
-        lines.append(f"| E_o{k} | {e:.9f} |")
-    lines.append(f"| E_total | {trace.loss.item():.9f} |")
-    grads = torch.cat([g.reshape(-1) for g in trace.grads.values()])
-    lines += [f"| ∂E_total/∂{name} | {g:.9f} |" for name, g in zip(scalar_names[:limit], grads[:limit].tolist())]
-    if len(grads) > limit:
-        lines.append(f"| … | {len(grads) - limit:,} more gradients |")
-    return "\n".join(lines)

@@ -11,7 +11,7 @@ import time
 import warnings
 from pathlib import Path
 
-from ..report import trace_markdown
+from ..report_render import trace_markdown
 
 HPARAMS_METRIC = "loss/all_data_after_last_update"  # E on all data once the run is over: one value
 # As the Makefile's: TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with
