@@ -17,6 +17,7 @@ Its folder holds:
                             sweep/min_loss, sweep/rounds_to_target, sweep/diverged), and for a
                             handful of representative networks the loss curve, loss/total
 Rows are seed-major: network k has seed seeds[k // len(lrs)] and η = lrs[k % len(lrs)].
+The TensorBoard files are written by torch_bp/sweep_events.py, the picture by sweep_plot.py.
 """
 from __future__ import annotations
 
