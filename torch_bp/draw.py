@@ -67,21 +67,36 @@ def _width(v: float, largest: float) -> float:
 
 def _draw_graph(ax, model, trace: Trace, backward: bool) -> None:
     """One view of a small network on ax: boxes for units, lines for weights and biases."""
-    sizes = model.sizes
-    names = unit_names(sizes)
-    pnames = parameter_names(model)
-    L = len(sizes) - 1
-    pos = {}  # unit name -> (x, y): layer l in column l, units top to bottom, bias units below
+    names = unit_names(model.sizes)
+    pos = _layout(names)
+    edges = _bias_units_and_edges(ax, model, trace, names, pos, backward)
+    _draw_edges(ax, edges, pos, backward)
+    _draw_units(ax, trace, names, pos, backward)
+    xs = [x for x, _ in pos.values()]
+    ys = [y for _, y in pos.values()]
+    ax.set_xlim(min(xs) - 0.42, max(xs) + 0.42)
+    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
+    ax.set_axis_off()
+
+
+def _layout(names: list[list[str]]) -> dict[str, tuple[float, float]]:
+    """unit name -> (x, y): layer l in column l, units top to bottom, bias units below."""
+    pos = {}
     for l, col in enumerate(names):
         for j, name in enumerate(col):
             pos[name] = (float(l), (len(col) - 1) / 2 - j)
     lowest = min(y for _, y in pos.values())
-    for l in range(1, L + 1):
+    for l in range(1, len(names)):
         pos[f"b{l}"] = (l - 1.0, lowest - 0.8)
+    return pos
 
-    layers = list(model.layers)
-    edges = []  # (source, target, name, value)
-    for l, layer in enumerate(layers, start=1):
+
+def _bias_units_and_edges(ax, model, trace: Trace, names, pos, backward: bool) -> list[tuple]:
+    """Draws each bias unit; returns the edges (source, target, name, value): weights (or
+    ∂E/∂w) and biases (or ∂E/∂b)."""
+    pnames = parameter_names(model)
+    edges = []
+    for l, layer in enumerate(model.layers, start=1):
         W = layer.weight.detach().cpu().numpy()                   # (n_l, n_{l-1})
         dW = trace.grads[f"layers.{l - 1}.weight"].cpu().numpy()  # (n_l, n_{l-1})
         b = layer.bias.detach().cpu().numpy()                     # () or (n_l,)
@@ -101,7 +116,11 @@ def _draw_graph(ax, model, trace: Trace, backward: bool) -> None:
             text = f"{bn.item()} = {num(b)}" if shared else f"b{l}"
         ax.text(*pos[f"b{l}"], text, ha="center", va="center", zorder=3,
                 bbox=dict(boxstyle="round,pad=0.4", fc="#f3f3f3", ec="#888888"))
+    return edges
 
+
+def _draw_edges(ax, edges: list[tuple], pos, backward: bool) -> None:
+    """Each edge a line, colour its sign, width its size; named edges labelled with their value."""
     largest = max((abs(v) for *_, v in edges), default=0.0)
     for source, target, name, value in edges:
         (x0, y0), (x1, y1) = pos[source], pos[target]
@@ -114,6 +133,11 @@ def _draw_graph(ax, model, trace: Trace, backward: bool) -> None:
                     fontsize=9, color=_colour(value),
                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
 
+
+def _draw_units(ax, trace: Trace, names, pos, backward: bool) -> None:
+    """Each unit a box with its numbers for the batch's first row: net and out (and target), or
+    ∂E/∂out and delta; the box's edge is the sign of delta in the backward view."""
+    L = len(names) - 1
     row = 0  # units show the batch's first row
     for name, (x, y) in pos.items():
         if name.startswith("b"):
@@ -133,11 +157,6 @@ def _draw_graph(ax, model, trace: Trace, backward: bool) -> None:
         edge = _colour(float(trace.layers[l - 1].delta[row, j])) if backward and l else "#333333"
         ax.text(x, y, "\n".join(lines), ha="center", va="center", zorder=3, linespacing=1.5,
                 bbox=dict(boxstyle="round,pad=0.5", fc="white", ec=edge, lw=1.5))
-    xs = [x for x, _ in pos.values()]
-    ys = [y for _, y in pos.values()]
-    ax.set_xlim(min(xs) - 0.42, max(xs) + 0.42)
-    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
-    ax.set_axis_off()
 
 
 def _draw_heatmaps(fig, model, trace: Trace, title: str) -> None:

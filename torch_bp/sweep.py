@@ -123,24 +123,9 @@ def sweep(nets: StackedNets, lr: torch.Tensor, inputs: torch.Tensor, targets: to
     if cuda_graph and not (full_batch and device.type == "cuda"):
         raise ValueError("cuda_graph needs a CUDA device and full-batch training")
 
-    # θ ← θ − η ∂E/∂θ as θ += (−η) · ∂E/∂θ, with −η shaped to broadcast over each parameter
     eta = (-lr).to(device=device, dtype=inputs.dtype).clone()  # (N,); frozen networks get 0
-    params = dict(nets.named_parameters())
-    updates = [(name, params[name], eta.view(-1, *([1] * (params[name].dim() - 1))))
-               for name in trained_names(nets, train_bias)]
+    update = _round_update(nets, eta, inputs, targets, full_batch, train_bias, compile)
     buf = torch.empty(chunk, N, dtype=inputs.dtype, device=device)  # E of each round of a chunk
-
-    def update(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """One round: E on all data (N,), then every network's update."""
-        trace = backprop(nets, x, t, keep=False)
-        E = trace.loss if full_batch else backprop(nets, inputs, targets, keep=False).loss
-        for name, p, neg_eta in updates:
-            p.addcmul_(trace.grads[name], neg_eta)
-        return E
-
-    if compile:
-        update = torch.compile(update, fullgraph=True, dynamic=False,
-                               **({"backend": compile} if isinstance(compile, str) else {}))
 
     def one_round(j: int, x: torch.Tensor, t: torch.Tensor) -> None:
         buf[j].copy_(update(x, t))
@@ -165,6 +150,29 @@ def sweep(nets: StackedNets, lr: torch.Tensor, inputs: torch.Tensor, targets: to
             break
     E_final = backprop(nets, inputs, targets, keep=False).loss
     return track.result(r, E_final, stopped)
+
+
+def _round_update(nets: StackedNets, eta: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor,
+                  full_batch: bool, train_bias: bool, compile: bool | str) -> Callable:
+    """One round as update(x, t) -> E (N,): E on all data, then every network's update
+    θ ← θ − η ∂E/∂θ as θ += (−η) · ∂E/∂θ, with −η (eta, (N,)) shaped to broadcast over each
+    parameter; torch.compile'd when `compile` asks for it."""
+    params = dict(nets.named_parameters())
+    updates = [(name, params[name], eta.view(-1, *([1] * (params[name].dim() - 1))))
+               for name in trained_names(nets, train_bias)]
+
+    def update(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """One round: E on all data (N,), then every network's update."""
+        trace = backprop(nets, x, t, keep=False)
+        E = trace.loss if full_batch else backprop(nets, inputs, targets, keep=False).loss
+        for name, p, neg_eta in updates:
+            p.addcmul_(trace.grads[name], neg_eta)
+        return E
+
+    if compile:
+        update = torch.compile(update, fullgraph=True, dynamic=False,
+                               **({"backend": compile} if isinstance(compile, str) else {}))
+    return update
 
 
 def _record(rounds: Callable[[], None], device) -> torch.cuda.CUDAGraph:

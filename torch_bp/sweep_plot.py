@@ -16,12 +16,24 @@ def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np
     """Write path_stem.svg (text as text) and path_stem.png; returns their paths."""
     import matplotlib
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
     matplotlib.rcParams["svg.fonttype"] = "none"  # labels stay text in the SVG
     panels = 2 if target_loss is not None else 1
     fig = Figure(figsize=(6.4 * panels, 4.6))
     fig.subplots_adjust(left=0.1 / panels ** 0.5, right=0.98, bottom=0.12, top=0.86, wspace=0.25)
     axes = fig.subplots(1, panels, squeeze=False)[0]
+    _plot_lines(axes, lr, seed, final_loss, rounds_to_target, diverged)
+    _label_axes(axes, lr, rounds_to_target, diverged, target_loss)
+    fig.suptitle(title)
+    path_stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [path_stem.with_suffix(".svg"), path_stem.with_suffix(".png")]
+    fig.savefig(paths[0])
+    fig.savefig(paths[1], dpi=110)
+    return paths
+
+
+def _plot_lines(axes, lr, seed, final_loss, rounds_to_target, diverged) -> None:
+    """One line per seed: final error on axes[0] (diverged × on the top edge), rounds to the
+    target on axes[1] if there is one."""
     seeds = list(dict.fromkeys(seed.tolist()))
     for i, s in enumerate(seeds):
         k = np.flatnonzero(seed == s)
@@ -33,9 +45,14 @@ def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np
         if (~ok).any():
             axes[0].plot(lr[k][~ok], np.full((~ok).sum(), 1.0), "x", color=line.get_color(),
                          transform=axes[0].get_xaxis_transform(), clip_on=False, ms=5)
-        if panels == 2:
+        if len(axes) == 2:
             reached = rounds_to_target[k] > 0
             axes[1].plot(lr[k], np.where(reached, rounds_to_target[k], np.nan), lw=1.2, color=line.get_color())
+
+
+def _label_axes(axes, lr, rounds_to_target, diverged, target_loss) -> None:
+    """Scales, labels, titles, the target line, the legend, plain tick labels."""
+    from matplotlib.ticker import FuncFormatter
     axes[0].set(xscale="log", yscale="log", xlabel="learning rate η", ylabel="E_total after the last update",
                 title="final error")
     if target_loss is not None:
@@ -57,9 +74,3 @@ def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np
         ax.grid(True, which="major", lw=0.5, alpha=0.5)
         ax.xaxis.set_major_formatter(plain)
         ax.yaxis.set_major_formatter(plain)
-    fig.suptitle(title)
-    path_stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [path_stem.with_suffix(".svg"), path_stem.with_suffix(".png")]
-    fig.savefig(paths[0])
-    fig.savefig(paths[1], dpi=110)
-    return paths
