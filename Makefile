@@ -16,8 +16,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 train: $(VENV)/.installed  ## train the deck's network, logging to runs/ (extra flags: ARGS="--steps 3300")
 	$(PY) scripts/train.py $(ARGS)
 
-test: $(VENV)/.installed  ## the whole test suite
-	$(PY) -m pytest -q $(ARGS)
+test: $(VENV)/.installed  ## the whole test suite, one worker per core (pytest-xdist; ARGS="-n 0" for one process)
+	$(PY) -m pytest -q -n auto --dist worksteal $(ARGS)
 
 explain: $(VENV)/.installed  ## the worked example, step by step, with the deck's errata
 	$(PY) scripts/explain.py $(ARGS)

@@ -1,6 +1,6 @@
 """Checkpoints, resume and interruptions of scripts/train.py (issue 6).
 
-(a) 2,000 rounds + --resume to 3,000 is bitwise the same run as 3,000 rounds straight, for
+(a) 1,000 rounds + --resume to 1,500 is bitwise the same run as 1,500 rounds straight, for
     both backends and for shuffled per-sample and mini-batch training, resumed into the
     checkpoint's own run or into a new logdir (and from an older checkpoint of a run that went on);
 (b) the same command and seed give a byte-identical history.csv, run after run;
@@ -33,14 +33,15 @@ import torch_bp
 from torch_bp.run.checkpoint import save_checkpoint
 from conftest import ROOT
 
-STEPS, HALF = 3000, 2000
+STEPS, HALF = 1500, 1000
+WENT_ON = 1250  # a run checkpointed at HALF that went on (a crash after a save leaves one)
 # The runs compared (the settings that decide a run's numbers); every run here skips the graph.
 CONFIGS = {
     "manual": ["--backend", "manual"],
     "autograd": ["--backend", "autograd"],
     "xor-shuffled-per-sample": ["--dataset", "xor", "--sizes", "2,3,1", "--batch-size", "1", "--shuffle",
                                 "--seed", "3"],
-    # 6 rows in batches of 2: 3 rounds an epoch, so round 2,000 ends mid-epoch (the order and the
+    # 6 rows in batches of 2: 3 rounds an epoch, so round 1,000 ends mid-epoch (the order and the
     # position in it must come back, not just the generator)
     "csv-shuffled-mini-batch": ["--data", "{data}", "--sizes", "2,3,1", "--batch-size", "2", "--shuffle",
                                 "--seed", "5"],
@@ -148,13 +149,13 @@ def finished_run(tmp_path_factory, train_script, flags):
 
 @pytest.fixture(scope="module")
 def straight(finished_run):
-    """straight(config): 3,000 rounds in one go, what every resumed run is compared with."""
+    """straight(config): 1,500 rounds in one go, what every resumed run is compared with."""
     return lambda config: finished_run(config, STEPS)
 
 
 @pytest.fixture(scope="module")
 def half(finished_run):
-    """half(config): a finished 2,000-round run, to resume."""
+    """half(config): a finished 1,000-round run, to resume."""
     return lambda config: finished_run(config, HALF)
 
 
@@ -177,7 +178,7 @@ def test_resume_into_its_own_run_is_bitwise_the_straight_run(config, straight, h
     state = load_ck(ck)
     assert state["round"] == HALF
     if config == "csv-shuffled-mini-batch":
-        assert state["data_order"]["pos"] == 4, "round 2,000 should end mid-epoch (rows 5, 6 to come)"
+        assert state["data_order"]["pos"] == 2, "round 1,000 should end mid-epoch (rows 3 to 6 to come)"
 
     # Only --resume and --steps: every setting comes from the checkpoint, the logdir too.
     assert train_script.main(["--resume", str(ck), "--steps", str(STEPS), "--save-model", str(ck), *FAST]) == 0
@@ -186,7 +187,7 @@ def test_resume_into_its_own_run_is_bitwise_the_straight_run(config, straight, h
     history_lines(logdir)
     assert_same_state(load_ck(ck), load_ck(ref_ck), "resumed checkpoint")
     ours, ref = loss_series(logdir), ref_series(ref_dir)
-    assert [s for s, _ in ours] == list(range(1, STEPS + 1)), "event file steps are not 1..3000 once each"
+    assert [s for s, _ in ours] == list(range(1, STEPS + 1)), "event file steps are not 1..STEPS once each"
     assert ours == ref
     config_json = json.loads((logdir / "config.json").read_text())
     assert config_json["steps"] == STEPS and config_json["logdir"] == str(logdir)
@@ -194,24 +195,24 @@ def test_resume_into_its_own_run_is_bitwise_the_straight_run(config, straight, h
 
 
 def test_resume_from_an_older_checkpoint_of_a_run_that_went_on(straight, half, tmp_path, train_script):
-    """A run checkpointed at 2,000 that went on to 2,500 (as a crash after a save leaves it):
-    resuming the 2,000 checkpoint drops rounds 2,001..2,500 from history.csv, and TensorBoard
+    """A run checkpointed at HALF that went on to WENT_ON (as a crash after a save leaves it):
+    resuming the HALF checkpoint drops rounds HALF + 1..WENT_ON from history.csv, and TensorBoard
     (its Python loader) purges them from the event file's view."""
     from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
     config = "xor-shuffled-per-sample"
     ref_dir, ref_ck = straight(config)
     logdir, ck = own_copy(*half(config), tmp_path)
-    old = tmp_path / "ck-2000.pt"
+    old = tmp_path / f"ck-{HALF}.pt"
     shutil.copy(ck, old)
-    assert train_script.main(["--resume", str(ck), "--steps", "2500", "--save-model", str(ck), *FAST]) == 0
-    assert len(history_lines(logdir)) == 2501
+    assert train_script.main(["--resume", str(ck), "--steps", str(WENT_ON), "--save-model", str(ck), *FAST]) == 0
+    assert len(history_lines(logdir)) == WENT_ON + 1
 
     assert train_script.main(["--resume", str(old), "--steps", str(STEPS), "--save-model", str(old), *FAST]) == 0
 
     assert (logdir / "history.csv").read_bytes() == (ref_dir / "history.csv").read_bytes()
     assert_same_state(load_ck(old), load_ck(ref_ck), "resumed checkpoint")
-    series = loss_series(logdir)  # whole and loadable; the abandoned 2,001..2,500 are still in it
-    assert [s for s, _ in series] == list(range(1, 2501)) + list(range(HALF + 1, STEPS + 1))
+    series = loss_series(logdir)  # whole and loadable; the abandoned HALF + 1..WENT_ON are still in it
+    assert [s for s, _ in series] == list(range(1, WENT_ON + 1)) + list(range(HALF + 1, STEPS + 1))
     acc = EventAccumulator(str(logdir), size_guidance={"tensors": 0})
     acc.Reload()
     shown = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto))) for e in acc.Tensors("loss/total")]
@@ -234,7 +235,7 @@ def test_resume_into_a_new_logdir_writes_the_resumed_rounds(config, straight, ha
     ref_lines = history_lines(ref_dir)
     lines = (logdir / "history.csv").read_text().splitlines(keepends=True)
     assert lines[0] == ref_lines[0]
-    assert lines[1:] == ref_lines[HALF + 1:], "history.csv is not the straight run's rows 2,001..3,000"
+    assert lines[1:] == ref_lines[HALF + 1:], "history.csv is not the straight run's rows HALF + 1..STEPS"
     assert_same_state(load_ck(ck), load_ck(ref_ck), "resumed checkpoint")
     ours = loss_series(logdir)
     assert ours == [x for x in ref_series(ref_dir) if x[0] > HALF]

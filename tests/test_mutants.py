@@ -18,7 +18,7 @@ def test_every_mutant_is_one_change_that_compiles():
         assert found, file
         keys = [m.key for m in found]
         assert len(set(keys)) == len(keys), f"{file}: two mutants with one key"
-        for m in found[::7]:  # a sample: unparsing every mutant takes seconds
+        for m in found[::20]:  # a sample: unparsing every mutant takes seconds
             compile(m.source, file, "exec")
             assert m.source != original and m.before != m.after
 
