@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Mutation testing of torch_bp's core: does some test fail for every wrong line?
 
-    python scripts/mutants.py                    # every core file (15-25 min on 2 cores)
+    python scripts/mutants.py                    # every core file (see the README for the time)
     python scripts/mutants.py --files loss.py    # one file
     python scripts/mutants.py --list             # the mutants, without running anything
 
@@ -13,7 +13,9 @@ by None, two positional arguments swapped, a keyword argument dropped, a decorat
 Decorated functions are mutated like any other. For each mutant the file's tests (FILES, a
 fast subset chosen to cover it) run with pytest `-x` in a forked child of a process that has
 already imported torch, inside a private copy of the tree with the mutated file written in
-(PYTHONPATH points there, so scripts the tests start see it too), under a per-mutant timeout.
+(PYTHONPATH points there, so scripts the tests start see it too), under a per-mutant timeout,
+without Hypothesis's shrinking. The tests that ran the mutated line in the unmutated baseline
+run first, fastest first, then all the others: a mutant usually dies in its first test.
 A mutant is killed when a test fails, survives when all pass. Survivors that cannot change
 behaviour are listed with a reason in tests/mutants_equivalent.txt; the summary ends with
 "N killed, M equivalent (listed), K unexplained", and the exit status is 1 when K > 0.

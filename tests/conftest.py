@@ -5,13 +5,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # Derandomized everywhere: the same examples on every run, so CI never flakes.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 # HYPOTHESIS_PROFILE=explore searches new examples each run (for local bug hunting).
 settings.register_profile("explore", deadline=None, max_examples=5000)
+# scripts/mutants.py: the ci examples, and a failure ends the test at once (no shrinking to a
+# smallest example: a mutant only needs to fail).
+settings.register_profile("mutants", settings.get_profile("ci"), phases=[Phase.explicit, Phase.reuse, Phase.generate])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]

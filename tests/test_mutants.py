@@ -43,3 +43,17 @@ def test_a_small_run_kills_the_first_mutants_of_the_loss():
     assert run.returncode == 0, run.stdout + run.stderr
     assert "loss.py                3       3       0        0      0       0" in run.stdout
     assert "3 killed, 0 timed out, 0 equivalent (listed), 0 unexplained; 3 mutants of 1 file(s)" in run.stdout
+
+
+def test_tests_that_reach_the_mutated_line_run_first_fastest_first():
+    from torch_bp.mutation.runner import RunFirst, first_tests
+    tests = {"t::slow": ([3, 7], 2.0), "t::fast": ([7], 0.1), "t::other": ([4], 0.01)}
+    assert first_tests(tests, 7) == ["t::fast", "t::slow"]
+    assert first_tests(tests, 5) == []  # e.g. module-level code: the collected order
+
+    class Item:
+        def __init__(self, nodeid):
+            self.nodeid = nodeid
+    items = [Item(n) for n in ("t::a", "t::slow", "t::b", "t::fast", "t::c")]
+    RunFirst(first_tests(tests, 7)).pytest_collection_modifyitems(items)
+    assert [i.nodeid for i in items] == ["t::fast", "t::slow", "t::a", "t::b", "t::c"]  # every test still runs

@@ -14,7 +14,7 @@ from torch.func import functional_call, grad, vmap
 
 from conftest import load_script
 from tolerances import EXACT_ISH
-from torch_bp import BackpropNet, backprop, half_sse
+from torch_bp import BackpropNet, backprop, chain_rule, half_sse
 from torch_bp.run.checkpoint import load_checkpoint
 from torch_bp.sweep import StackedNets
 from torch_bp.sweep_run import RESULT_COLUMNS, SweepConfig, SweepRun, parse_lrs, parse_seeds
@@ -53,6 +53,22 @@ def test_stacked_backprop_matches_vmap_autograd(sizes, shared_bias, own_inputs):
     torch.testing.assert_close(trace.loss, ref_loss, **EXACT_ISH, msg="E_total of each network")
     for name, ref in ref_grads.items():
         torch.testing.assert_close(trace.grads[name], ref, **EXACT_ISH, msg=f"∂E/∂{name}")
+
+
+def test_each_devices_products_and_sums_are_the_same_formulas():
+    """The stacked chain rule picks its products and sums by device (a GEMM or a broadcast
+    product summed over k; a GEMV with ones or a reduction): every formula, run here on the CPU,
+    equals matmul and sum, for stacked, shared and extra leading dimensions."""
+    g = torch.Generator().manual_seed(2)
+
+    def r(*shape):
+        return torch.rand(shape, generator=g, dtype=torch.float64)
+    for a, b in [(r(4, 3, 5), r(4, 5, 2)), (r(3, 5), r(4, 5, 2)), (r(4, 3, 5), r(5, 2)), (r(2, 4, 3, 5), r(2, 4, 5, 2))]:
+        for f in (chain_rule._mm, chain_rule._mm_broadcast):
+            torch.testing.assert_close(f(a, b), torch.matmul(a, b), **EXACT_ISH, msg=f"{f.__name__} {a.shape} @ {b.shape}")
+    for x in (r(7), r(4, 6), r(3, 2, 5)):
+        for f in (chain_rule._sum_last, chain_rule._sum_gemv, chain_rule._sum_reduce):
+            torch.testing.assert_close(f(x), x.sum(-1), **EXACT_ISH, msg=f"{f.__name__} {x.shape}")
 
 
 def test_stacked_trace_is_each_networks_trace():

@@ -17,7 +17,7 @@ N networks of one shape at once (a sweep): the same function, with every paramet
 along a leading network dimension, W_l (N, n_l, n_{l-1}), b_l (N,) shared or (N, n_l) per
 unit, and inputs (B, n_0) for all or (N, B, n_0) each. Every line above then holds for each
 network k on its own; only how the tiny products and sums are computed differs (_mm,
-_sum_last: whatever is fastest on the device; the same formulas).
+_sum_last: whatever is fastest on the device; the same formulas, both tested on the CPU).
 """
 from __future__ import annotations
 
@@ -29,20 +29,29 @@ from torch import nn
 
 def _mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """a @ b for N stacked networks, (N, m, k) @ (N, k, n) -> (N, m, n); either side may lack
-    the N (inputs shared by all). On the CPU a batched GEMM; on a GPU a broadcast product
-    summed over k, element-wise kernels, where bmm would launch millions of 2×2 matrix
-    products (cuBLAS is slow at those)."""
-    if a.device.type == "cpu":
-        return torch.matmul(a, b)
-    return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(-2)
+    the N (inputs shared by all). On the CPU a batched GEMM; on a GPU _mm_broadcast, where bmm
+    would launch millions of 2×2 matrix products (cuBLAS is slow at those)."""
+    return (torch.matmul if a.device.type == "cpu" else _mm_broadcast)(a, b)
+
+
+def _mm_broadcast(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a @ b as a broadcast product summed over k: element-wise kernels, any device."""
+    return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(-2)  # (…, m, k, 1) * (…, 1, k, n) -> (…, m, n)
 
 
 def _sum_last(x: torch.Tensor) -> torch.Tensor:
-    """Σ over the last dimension, for N stacked networks (…, k) -> (…). On the CPU a product
-    with ones (one GEMV): a reduction over a few elements costs ~50 ns per output there, a
-    GEMV ~2 ns, and ones times x adds the same numbers in the same order."""
-    if x.device.type == "cpu":
-        return x @ x.new_ones(x.shape[-1])
+    """Σ over the last dimension, for N stacked networks (…, k) -> (…): _sum_gemv on the CPU,
+    _sum_reduce elsewhere."""
+    return (_sum_gemv if x.device.type == "cpu" else _sum_reduce)(x)
+
+
+def _sum_gemv(x: torch.Tensor) -> torch.Tensor:
+    """Σ_k x as a product with ones (one GEMV): on the CPU a reduction over a few elements costs
+    ~50 ns per output, a GEMV ~2 ns, and ones times x adds the same numbers in the same order."""
+    return x @ x.new_ones(x.shape[-1])
+
+
+def _sum_reduce(x: torch.Tensor) -> torch.Tensor:
     return x.sum(-1)
 
 

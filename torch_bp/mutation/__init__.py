@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 # The core, and the tests that cover each file (pytest arguments; fast subsets, run with -x).
 # The ONE place that names the files: paths move here when modules move.
 FILES = {
-    "torch_bp/chain_rule.py": ["tests/test_deck_numbers.py", "tests/test_core_properties.py", "tests/test_gradients.py"],
+    "torch_bp/chain_rule.py": ["tests/test_deck_numbers.py", "tests/test_core_properties.py",
+                               "tests/test_sweep.py::test_each_devices_products_and_sums_are_the_same_formulas",
+                               "tests/test_sweep.py::test_stacked_backprop_matches_vmap_autograd",
+                               "tests/test_sweep.py::test_stacked_trace_is_each_networks_trace",
+                               "tests/test_gradients.py"],
     "torch_bp/loss.py": ["tests/test_model.py", "tests/test_core_properties.py"],
     "torch_bp/sgd.py": ["tests/test_core_properties.py", "tests/test_deck_numbers.py"],
     "torch_bp/model.py": ["tests/test_model.py", "tests/test_core_properties.py", "tests/test_deck_numbers.py"],
