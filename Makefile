@@ -25,7 +25,7 @@ explain: $(VENV)/.installed  ## the worked example, step by step, with the deck'
 bench: $(VENV)/.installed  ## speed and memory figures, side by side
 	$(PY) scripts/benchmark.py $(ARGS)
 
-mutants: $(VENV)/.installed  ## mutation testing of the core, ~25 min on 2 cores (not part of CI)
+mutants: $(VENV)/.installed  ## mutation testing of the core, 20-50 min on 2 cores (not part of CI)
 	$(PY) scripts/mutants.py $(ARGS)
 
 # TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with its fast loader, 0

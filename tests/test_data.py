@@ -133,3 +133,46 @@ def test_state_dict_resumes_the_same_batches(shuffle, after):
     b = BatchStream(x, x, 3, shuffle, seed=99)
     b.load_state_dict(a.state_dict())
     assert rows(b, 6) == [next(it)[0].flatten().tolist() for _ in range(6)]
+
+
+def test_a_file_that_cannot_be_read_names_the_flag_and_the_file(tmp_path):
+    for path in (tmp_path / "missing.csv", tmp_path):  # no such file; a folder
+        with pytest.raises(ValueError) as e:
+            load_data(path, 1)
+        assert str(e.value).startswith(f"--data {path}: cannot read it (")
+
+
+def stream_state(**change):
+    """A 4-row stream's state after one batch of 3 from a drawn order, with `change` applied."""
+    x = torch.arange(4.0)[:, None]
+    s = BatchStream(x, x, 3, shuffle=True, seed=1)
+    next(iter(s))
+    return {**s.state_dict(), **change}
+
+
+@pytest.mark.parametrize("change, problem", [
+    (dict(order=torch.tensor([0, 1, 2])), "data order is not an order of this data's 4 rows"),     # too short
+    (dict(order=torch.tensor([0, 1, 2, 4])), "data order is not an order of this data's 4 rows"),  # a row not in it
+    (dict(order=torch.tensor([0, 1, 1, 3])), "data order is not an order of this data's 4 rows"),  # a row twice
+    (dict(pos=5), "position 5 is not in 0..4 (the data has 4 rows)"),
+    (dict(pos=-1), "position -1 is not in 0..4"),
+    (dict(order=None, pos=1), "position 1 is not in 0..0"),  # before the first epoch: 0 only
+    (dict(generator=torch.zeros(3, dtype=torch.uint8)), "generator state is not valid"),
+])
+def test_a_state_that_does_not_fit_the_data_is_refused_and_nothing_changes(change, problem):
+    x = torch.arange(4.0)[:, None]
+    s = BatchStream(x, x, 3, shuffle=True, seed=7)
+    before = {k: v.clone() if torch.is_tensor(v) else v for k, v in s.state_dict().items()}
+    with pytest.raises(ValueError, match="^--resume: the checkpoint's ") as e:
+        s.load_state_dict(stream_state(**change))
+    assert problem in str(e.value)
+    after = s.state_dict()
+    assert after["order"] is None and after["pos"] == 0 and torch.equal(after["generator"], before["generator"])
+
+
+def test_the_edges_of_a_fitting_state_are_accepted():
+    x = torch.arange(4.0)[:, None]
+    for change in (dict(pos=4), dict(pos=0), dict(order=None, pos=0)):  # an epoch used up; a fresh one
+        s = BatchStream(x, x, 3, shuffle=True, seed=7)
+        s.load_state_dict(stream_state(**change))
+        assert s.pos == stream_state(**change)["pos"]

@@ -127,8 +127,10 @@ class BatchStream:
         order, pos = state["order"], state["pos"]
         if order is not None and (len(order) != self.n or not torch.equal(order.sort().values, torch.arange(self.n))):
             raise ValueError(f"--resume: the checkpoint's data order is not an order of this data's {self.n} rows")
-        if not 0 <= pos <= (self.n if order is not None else 0):
-            raise ValueError(f"--resume: the checkpoint's data-order position {pos} is past the data's {self.n} rows")
+        last = self.n if order is not None else 0  # an epoch used up; before the first epoch, 0 only
+        if not 0 <= pos <= last:
+            raise ValueError(f"--resume: the checkpoint's data-order position {pos} is not in 0..{last} "
+                             f"(the data has {self.n} rows)")
         try:
             self.generator.set_state(state["generator"])
         except (RuntimeError, TypeError) as e:

@@ -26,5 +26,5 @@ FILES = {
     "torch_bp/data.py": ["tests/test_data.py", "tests/test_batch.py::test_batches_in_data_order_last_one_smaller",
                          "tests/test_batch.py::test_shuffled_order_is_seeded_and_covers_each_epoch"],
     "torch_bp/run/checkpoint.py": ["tests/test_checkpoint.py"],
-    "torch_bp/run/events.py": ["tests/test_events_golden.py"],
+    "torch_bp/run/events.py": ["tests/test_events_golden.py", "tests/test_event_files.py"],
 }
