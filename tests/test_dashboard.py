@@ -50,12 +50,13 @@ class Server:
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.load(r)
 
-    def wait_for(self, path, ready, timeout=90):
-        """GET path until ready(answer) (the server loads the logs in the background)."""
+    def wait_for(self, path, ready, timeout=90, data=None):
+        """GET (or POST data to) path until ready(answer): the server starts, then loads the
+        logs in the background. Never a fixed sleep: the answer is polled until it is ready."""
         deadline, answer = time.monotonic() + timeout, None
         while time.monotonic() < deadline:
             try:
-                answer = self.get(path)
+                answer = self.get(path, data)
                 if ready(answer):
                     return answer
             except OSError:
@@ -83,6 +84,8 @@ def default_run(tmp_path_factory):
 def server(default_run):
     port = free_port()
     s = Server(make_dashboard_argv(default_run.parent, port), port)
+    # ready when it lists the run (any test may come first: pytest-xdist hands them out)
+    assert default_run.name in (s.wait_for("/data/runs", lambda a: default_run.name in a) or []), "no dashboard"
     yield s
     s.stop()
 
@@ -103,13 +106,13 @@ def test_network_picture_at_the_milestones(server, default_run):
 
 def test_hparams_show_the_settings_and_the_error_after_the_last_update(server, default_run):
     body = json.dumps({"experimentName": ""}).encode()
-    exp = server.get("/data/plugin/hparams/experiment", data=body)
+    exp = server.wait_for("/data/plugin/hparams/experiment", lambda e: e.get("metricInfos"), data=body)
     names = [h["name"] for h in exp["hparamInfos"]]
     assert {"lr", "sizes", "batch_size", "seed", "shuffle", "train_bias", "steps", "backend", "data"} <= set(names)
     assert [m["name"]["tag"] for m in exp["metricInfos"]] == [dashboard.HPARAMS_METRIC]
     history = (default_run / "history.csv").read_text().splitlines()
     assert history[-1].startswith("10000,")
-    metric = server.get(f"/data/plugin/scalars/scalars?run={default_run.name}&tag={dashboard.HPARAMS_METRIC}")
+    metric = server.wait_for(f"/data/plugin/scalars/scalars?run={default_run.name}&tag={dashboard.HPARAMS_METRIC}", len)
     assert [step for _, step, _ in metric] == [10_000] and f"{metric[0][2]:.4e}" == "3.5102e-05"  # train.py's summary
 
 
