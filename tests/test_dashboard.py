@@ -59,7 +59,7 @@ class Server:
                 answer = self.get(path, data)
                 if ready(answer):
                     return answer
-            except OSError:
+            except (OSError, ValueError):  # not listening yet; or an answer cut off mid-load
                 pass
             time.sleep(0.5)
         return answer

@@ -4,6 +4,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -184,11 +185,16 @@ def test_tensorboard_server_serves_the_loss(deck_run, tmp_path):
     try:
         base = next((line.split(" at ", 1)[1].split()[0] for line in server.stderr if " at http" in line), None)
         assert base, "the server exited without serving"
+        # keep reading its log, so a full pipe never blocks the server
+        threading.Thread(target=server.stderr.read, daemon=True).start()
         url = f"{base}data/plugin/scalars/scalars?run={deck_run.name}&tag=loss/total"
         series, deadline = [], time.monotonic() + 300
         while len(series) < 3300 and time.monotonic() < deadline and server.poll() is None:
-            with urllib.request.urlopen(url, timeout=60) as r:
-                series = json.load(r)
+            try:
+                with urllib.request.urlopen(url, timeout=60) as r:
+                    series = json.load(r)
+            except (OSError, ValueError):  # asked again, like any answer not yet complete
+                pass
             if len(series) < 3300:
                 time.sleep(0.2)
     finally:
