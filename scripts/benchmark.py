@@ -1,74 +1,11 @@
 #!/usr/bin/env python3
 """Speed and memory of torch_bp, side by side in one run, with the targets they must meet.
 
-    python scripts/benchmark.py                  # every section: about 1.5 minutes on 2 quiet cores
-    python scripts/benchmark.py --quick          # a smoke test: smaller counts, a few seconds
-    python scripts/benchmark.py --section train  # the 10,000-round run against the plain loop
-    python scripts/benchmark.py --section scale --json bench.json
-
-The sections and how they measure: torch_bp/bench/ (README "Speed and memory").
+The command is scripts/bench/command.py; `--help` lists its flags, scripts/bench/ how it measures.
 """
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package beside this script
-if __name__ == "__main__":  # a process of its own: signals are caught from here on (no torch yet)
-    from torch_bp.run import signals
-    signals.catch("benchmark.py")
-
-from torch_bp.cli import require_torch  # noqa: E402
-
-require_torch("benchmark.py")
-
-import json  # noqa: E402
-import os  # noqa: E402
-
-from torch_bp import bench  # noqa: E402
-from torch_bp.cli import ArgumentParser, fail, path_arg, positive_int, positive_int_list  # noqa: E402
-
-PROG = "benchmark.py"
-
-
-def build_parser() -> ArgumentParser:
-    d = bench.Settings()
-    p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--section", choices=[*bench.SECTIONS, "all"], default="all",
-                   help=f"which figures; all: {', '.join(bench.IN_ALL)}")
-    p.add_argument("--quick", action="store_true",
-                   help="smaller counts, a smoke test of a few seconds (figures indicative only)")
-    p.add_argument("--repeats", type=positive_int, default=d.repeats,
-                   help=f"timed repeats per figure, the median reported (--quick: {bench.QUICK['repeats']})")
-    p.add_argument("--run-repeats", type=positive_int, default=d.run_repeats,
-                   help=f"repeats of the whole 10,000-round runs (--quick: {bench.QUICK['run_repeats']})")
-    p.add_argument("--batch-sizes", type=positive_int_list, default=d.batch_sizes,
-                   help="section scale: batch sizes, e.g. 16,256 (--quick: 16,256)")
-    p.add_argument("--threads", type=positive_int, default=d.threads,
-                   help="torch.set_num_threads; default: the cores this process may use")
-    p.add_argument("--json", type=path_arg, metavar="FILE", default=None, help="also write every figure to this JSON file")
-    return p
-
-
-def main(argv=None) -> int:
-    # A run hands its pictures to a child process as it ends (torch_bp.run.pictures: ~10 ms in
-    # the run, then seconds of CPU beside it); here they would load the cores under the next
-    # repeats. What they cost is measured on its own (README, "The pictures").
-    os.environ["TORCH_BP_FIGURES"] = "0"
-    parser = build_parser()
-    args = vars(parser.parse_args(argv))
-    section, out_json = args.pop("section"), args.pop("json")
-    if args["quick"]:
-        given = parser.explicit(argv)
-        args.update({k: v for k, v in bench.QUICK.items() if k not in given})
-    if out_json is not None:  # checked now, not after minutes of measuring
-        target = Path(out_json)
-        if target.is_dir() or not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
-            return fail(PROG, f"--json {target}: cannot write a file there")
-    figures = bench.run(bench.Settings(**args), list(bench.IN_ALL) if section == "all" else [section])
-    if out_json is not None:
-        Path(out_json).write_text(json.dumps(figures, indent=2, default=str) + "\n")
-        print(f"figures: {out_json}")
-    return 0
-
+import torch_bp_launch
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(torch_bp_launch.launch("benchmark", module="bench.command"))

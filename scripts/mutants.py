@@ -26,7 +26,7 @@ never mutates decorated functions, and the core's most important code is decorat
 rewrites the package with trampolines, which the tests' own subprocesses (scripts/train.py)
 do not see. cosmic-ray starts a fresh interpreter per mutant (about 4 s of `import torch`
 each, the whole budget for ~600 mutants) and needs a config, a session database and a
-distributor. torch_bp/mutation/mutator.py is ~230 lines; runner.py forks workers that have torch imported.
+distributor. scripts/mutation/mutator.py is ~230 lines; runner.py forks workers that have torch imported.
 """
 from __future__ import annotations
 
@@ -35,13 +35,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-from torch_bp.cli import ArgumentParser, positive_int  # noqa: E402
-from torch_bp.mutation import FILES, runner  # noqa: E402
-from torch_bp.mutation.mutator import mutants_of  # noqa: E402
-from torch_bp.mutation.summary import read_equivalents, report  # noqa: E402
+from mutation import FILES, runner  # scripts/mutation/, beside this script
+from mutation.mutator import mutants_of
+from mutation.summary import read_equivalents, report
+from torch_bp.cli.args import ArgumentParser, positive_int
+
 
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog="mutants.py", description=__doc__.splitlines()[0])

@@ -1,3 +1,4 @@
+import importlib
 import importlib.util
 import os
 import subprocess
@@ -18,13 +19,22 @@ settings.register_profile("mutants", settings.get_profile("ci"), phases=[Phase.e
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))  # the tools beside the package: bench/, mutation/
 # Runs draw their pictures in a child process (seconds of CPU each); the tests that check them
 # turn it back on (monkeypatch.setenv), the rest would only load the 2 cores.
 os.environ.setdefault("TORCH_BP_FIGURES", "0")
 
 
+CLI = ("train", "explain", "sweep", "plot", "figures")
+
+
 def load_script(name: str):
-    """scripts/<name>.py as a module, so tests call its main(argv) in-process."""
+    """A command as a module, so tests call its main(argv) in-process: torch_bp.cli.<name>, or
+    scripts/<name>.py for the tools beside the package (benchmark, mutants)."""
+    if name in CLI:
+        return importlib.import_module(f"torch_bp.cli.{name}")
+    if name == "benchmark":
+        return importlib.import_module("bench.command")
     spec = importlib.util.spec_from_file_location(f"script_{name}", ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

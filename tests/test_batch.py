@@ -9,7 +9,7 @@ from logs import read_history
 from tolerances import DTYPE, EXACT_ISH, TRAJECTORY
 
 from torch_bp import BackpropNet, half_sse, manual_gradients
-from torch_bp.data import XOR_INPUTS, XOR_TARGETS, BatchStream, load_data
+from torch_bp.core.data import XOR_INPUTS, XOR_TARGETS, BatchStream, load_data
 
 
 def f64(values):
@@ -113,7 +113,7 @@ def test_full_loss_is_the_error_on_all_data(tmp_path, train_script):
 
 
 def test_init_file_shipped_with_the_package_is_the_seed(tmp_path, train_script):
-    from torch_bp.deck import DECK_WEIGHTS_FILE
+    from torch_bp.core.deck import DECK_WEIGHTS_FILE
     default = train(train_script, tmp_path / "d", "--steps", "20")
     from_file = train(train_script, tmp_path / "f", "--steps", "20", "--init", DECK_WEIGHTS_FILE)
     assert default == from_file

@@ -16,11 +16,11 @@ import torch
 from dataclasses import asdict, fields
 
 from torch_bp import BackpropNet
-from torch_bp.data import DATASETS, BatchStream
+from torch_bp.core.data import DATASETS, BatchStream
 
-from torch_bp.run.checkpoint import (CONFIG_TYPES, FORMAT, REQUIRED_CONFIG, SEAL_LEN, NonFiniteState, load_checkpoint,
+from torch_bp.training.checkpoint import (CONFIG_TYPES, FORMAT, REQUIRED_CONFIG, SEAL_LEN, NonFiniteState, load_checkpoint,
                                      nonfinite_entries, save_checkpoint, seal, unseal, write_atomic)
-from torch_bp.run.config import TrainConfig
+from torch_bp.training.config import TrainConfig
 
 CONFIG = {**asdict(TrainConfig()), "logdir": "/tmp/run"}  # a run's settings, as a run saves them
 

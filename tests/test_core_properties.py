@@ -16,7 +16,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
 from torch_bp import BackpropNet, SharedBiasLinear, backprop, half_sse, manual_gradients
-from torch_bp.sgd import AutogradSGD, ManualSGD, autograd_sgd, manual_sgd, sgd_rounds
+from torch_bp.core.sgd import AutogradSGD, ManualSGD, autograd_sgd, manual_sgd, sgd_rounds
 
 SIZES = (3, 4, 2)
 
@@ -362,7 +362,7 @@ def sequential_reference(w, b1, b2, i1, i2, t1, t2, lr, rounds):
 
 
 def test_sequential_sgd_is_the_sequential_rule_in_scalars():
-    from torch_bp.sgd import sequential_sgd
+    from torch_bp.explain.report_rounds import sequential_sgd
     w, b1, b2 = (0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55), 0.35, 0.60
     x, t = torch.tensor([[0.05, 0.10]], dtype=DTYPE), torch.tensor([[0.01, 0.99]], dtype=DTYPE)
     model = BackpropNet()

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from torch_bp import figures
-from torch_bp.run import TrainConfig, train
-from torch_bp.run import dashboard
-from torch_bp.run.folder import default_logdir
+from torch_bp.cli import figures as figures_command
+from torch_bp.viz import figures
+from torch_bp.training import TrainConfig, train
+from torch_bp.training import dashboard
+from torch_bp.training.folder import default_logdir
 
 
 def free_port() -> int:
@@ -76,7 +77,7 @@ def default_run(tmp_path_factory):
     logdir = tmp_path_factory.mktemp("dash") / "deck"
     result = train(TrainConfig(logdir=str(logdir)), out=io.StringIO())
     assert result.rounds == 10_000 and result.figures is None  # TORCH_BP_FIGURES=0 under pytest
-    assert figures.write_images(logdir) == [1, *range(300, 3301, 300), 10_000]
+    assert figures_command.write_images(logdir) == [1, *range(300, 3301, 300), 10_000]
     return logdir
 
 

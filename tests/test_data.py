@@ -1,4 +1,4 @@
-"""Data files and the order of batches, directly through torch_bp.data (the scripts' bad-input
+"""Data files and the order of batches, directly through torch_bp.core.data (the scripts' bad-input
 tests go through train.py; these are the fast unit tests the mutation run uses)."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from torch_bp.data import DATASETS, XOR_INPUTS, XOR_TARGETS, BatchStream, file_sha256, load_data
+from torch_bp.core.data import DATASETS, XOR_INPUTS, XOR_TARGETS, BatchStream, file_sha256, load_data
 
 GOOD_CSV = "i1,i2,t1\n0,0,0\n\n0, 1 ,1\n , \n1,0,1\n1,1,0\n"
 

@@ -1,7 +1,7 @@
 """Every number the deck prints for the forward pass, the cost, the gradients and the one-step
 updates, against what torch_bp computes in float64, compared at the precision printed.
 
-The table below is transcribed from the slides by hand, independently of torch_bp.deck. Where
+The table below is transcribed from the slides by hand, independently of torch_bp.core.deck. Where
 the printed number is wrong, the expected text is the true value and a comment says why;
 the slide's own text is kept beside it and checked to be wrong, so the erratum stays visible.
 """
@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from torch_bp import DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet, backprop
-from torch_bp.sgd import manual_sgd
+from torch_bp.core.sgd import manual_sgd
 
 # quantity: (expected at the slide's precision, what the slide prints if different)
 SLIDES = {
@@ -100,8 +100,8 @@ def test_slide_number(computed, quantity):
 
 
 def test_table_matches_package_transcription():
-    """torch_bp.deck.DECK_PRINTED (used by the report) holds the same texts as this table."""
-    from torch_bp.deck import DECK_PRINTED
+    """torch_bp.core.deck.DECK_PRINTED (used by the report) holds the same texts as this table."""
+    from torch_bp.core.deck import DECK_PRINTED
     assert set(DECK_PRINTED) == set(SLIDES)
     for quantity, (expected, printed_wrong) in SLIDES.items():
         assert DECK_PRINTED[quantity][0] == (printed_wrong or expected), quantity

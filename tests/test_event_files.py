@@ -1,4 +1,4 @@
-"""Event files on disk, directly through torch_bp.run.events: reading the records back,
+"""Event files on disk, directly through torch_bp.training.events: reading the records back,
 finding a damaged or cut one, and repairing a cut tail before a resumed run appends
 (the fault tests go through train.py; these are the fast unit tests the mutation run uses).
 
@@ -26,7 +26,7 @@ from tensorboard.compat.proto.tensor_pb2 import TensorProto
 from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 from tensorboard.summary.writer.record_writer import RecordWriter
 
-from torch_bp.run.events import (CHUNK, EventWriter, ScalarRows, inspect_event_file, masked_crc32c_rows,
+from torch_bp.training.events import (CHUNK, EventWriter, ScalarRows, inspect_event_file, masked_crc32c_rows,
                                  repair_event_file)
 
 # every varint length of a step from 1 to 9 bytes, on both sides of each boundary; 2**7k is a

@@ -22,7 +22,7 @@ from tensorboard.compat.proto.tensor_pb2 import TensorProto
 from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import crc32c
 from tensorboard.summary.writer.record_writer import RecordWriter
 
-from torch_bp.run.events import EventWriter, ScalarRows, masked_crc32c_rows
+from torch_bp.training.events import EventWriter, ScalarRows, masked_crc32c_rows
 
 SCALARS = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
 # every varint length from 1 to 6 bytes, each on both sides of its boundary

@@ -1,4 +1,4 @@
-"""scripts/explain.py and torch_bp.report: the verdict of every printed value, the causes of
+"""scripts/explain.py and torch_bp.explain.report: the verdict of every printed value, the causes of
 the ones that differ, the computed values against autograd, the formats, and bad input.
 
 The verdicts below are pinned by hand (from the deck, the article, and float64 arithmetic
@@ -16,16 +16,14 @@ import torch
 from tolerances import EXACT_ISH
 
 from torch_bp import DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet
-from torch_bp import report, report_render
-from torch_bp.loss import half_sse_terms
-from torch_bp.deck import DECK_WEIGHTS
-from torch_bp.deck import ARTICLE_PRINTED, DECK_ERROR_TABLE, DECK_PRINTED
-from torch_bp.sgd import autograd_sgd
+from torch_bp.explain import report, report_render
+from torch_bp.cli import explain
+from torch_bp.core.loss import half_sse_terms
+from torch_bp.core.deck import DECK_WEIGHTS
+from torch_bp.core.deck import ARTICLE_PRINTED, DECK_ERROR_TABLE, DECK_PRINTED
+from torch_bp.core.sgd import autograd_sgd
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("explain", ROOT / "scripts" / "explain.py")
-explain = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(explain)
 
 # Every number the deck prints: its verdict.
 DECK_VERDICTS = {

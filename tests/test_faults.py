@@ -166,7 +166,7 @@ def test_event_writer_closed_by_a_failed_close(tmpfs):
     (under load, that landed a garbage record length in test_full_disk_while_logging)."""
     import gc
 
-    from torch_bp.run.events import EventWriter
+    from torch_bp.training.events import EventWriter
     disk = tmpfs("64k")
     writer = EventWriter(disk)
     with pytest.raises(OSError):
@@ -425,7 +425,7 @@ def test_save_model_onto_an_input_is_refused(target, tmp_path, train_script, cap
     line naming both flags' file, exit 2, the file unchanged (it was replaced by the checkpoint)."""
     data, init, run = tmp_path / "d.csv", tmp_path / "w.json", tmp_path / "run"
     data.write_text("i1,i2,t1,t2\n0.05,0.10,0.01,0.99\n")
-    init.write_bytes((ROOT / "torch_bp" / "deck_weights.json").read_bytes())
+    init.write_bytes((ROOT / "torch_bp" / "core" / "deck_weights.json").read_bytes())
     argv = ["--no-graph", "--steps", "5", "--data", data, "--init", init, "--logdir", run]
     if target == "history":  # a first run, then its resume aimed at its own history.csv
         assert train_script.main([str(a) for a in argv + ["--save-model", tmp_path / "ck.pt"]]) == 0
@@ -464,7 +464,7 @@ def test_a_huge_network_logs_a_short_round_1_table(tmp_path, train_script, capsy
 def test_long_records_are_checksummed_as_tensorboard_does():
     """masked CRC-32C of long records (in chunks, fast) equals TensorBoard's own, byte by byte one."""
     from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
-    from torch_bp.run.events import masked_crc32c_rows
+    from torch_bp.training.events import masked_crc32c_rows
     rng = np.random.default_rng(0)
     for length in (1, 4, 5, 4095, 4096 * 4 + 1, 65_537, 200_003):
         rows = rng.integers(0, 256, (2 if length < 10**5 else 1, length), dtype=np.uint8)
@@ -530,8 +530,8 @@ def test_the_default_log_schedule_keeps_long_runs_small():
     """By default: every round up to 10,000, then every 10th up to 100,000, every 100th up to
     1,000,000; always round 1, the last, and the deck's table rounds. A 60,000-round run logs
     15,000 rows (60,000 before); a given --log-interval keeps its old meaning."""
-    from torch_bp.deck import DECK_ERROR_TABLE
-    from torch_bp.run.folder import logged_rounds
+    from torch_bp.core.deck import DECK_ERROR_TABLE
+    from torch_bp.training.folder import logged_rounds
     logged = logged_rounds(None, 60_000)
     rows = [r for r in range(1, 60_001) if logged(r)]
     assert len(rows) == 15_000 and rows[:3] == [1, 2, 3] and rows[-1] == 60_000

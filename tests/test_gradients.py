@@ -9,7 +9,7 @@ from tolerances import DTYPE, EXACT_ISH, FD_EPS, FINITE_DIFF
 
 from torch_bp import (DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet, backprop, half_sse,
                       manual_gradients)
-from torch_bp.sgd import manual_sgd
+from torch_bp.core.sgd import manual_sgd
 
 
 def autograd_gradients(model, inputs, targets):

@@ -30,7 +30,7 @@ from tensorboard.backend.event_processing.event_file_loader import EventFileLoad
 from tensorboard.util import tensor_util
 
 import torch_bp
-from torch_bp.run.checkpoint import save_checkpoint
+from torch_bp.training.checkpoint import save_checkpoint
 from conftest import ROOT
 
 STEPS, HALF = 1000, 700

@@ -24,9 +24,9 @@ def test_every_mutant_is_one_change_that_compiles():
 
 
 def test_decorated_functions_are_mutated():
-    wheres = {m.where for m in mutants.mutants_of("torch_bp/chain_rule.py")}
+    wheres = {m.where for m in mutants.mutants_of("torch_bp/core/chain_rule.py")}
     assert "backprop" in wheres
-    befores = [m.before for m in mutants.mutants_of("torch_bp/sgd.py") if m.where == "ManualSGD"]
+    befores = [m.before for m in mutants.mutants_of("torch_bp/core/sgd.py") if m.where == "ManualSGD"]
     assert "@torch.no_grad() def step" in befores
 
 
@@ -46,7 +46,7 @@ def test_a_small_run_kills_the_first_mutants_of_the_loss():
 
 
 def test_tests_that_reach_the_mutated_line_run_first_fastest_first():
-    from torch_bp.mutation.runner import RunFirst, first_tests
+    from mutation.runner import RunFirst, first_tests
     tests = {"t::slow": ([3, 7], 2.0), "t::fast": ([7], 0.1), "t::other": ([4], 0.01)}
     assert first_tests(tests, 7) == ["t::fast", "t::slow"]
     assert first_tests(tests, 5) == []  # e.g. module-level code: the collected order

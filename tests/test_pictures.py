@@ -1,4 +1,4 @@
-"""torch_bp.draw and torch_bp.figures: the numbers in the pictures, read back from the SVG's text,
+"""torch_bp.viz.draw and torch_bp.viz.figures: the numbers in the pictures, read back from the SVG's text,
 against the deck and the deck's own arithmetic (tests/oracles.py); a run's figures/ and its
 milestone images in the event file."""
 import json
@@ -11,8 +11,9 @@ from logs import read_events, read_history
 from oracles import deck_code
 
 from torch_bp import DECK_INPUTS, DECK_TARGETS, BackpropNet, backprop
-from torch_bp import draw, figures
-from torch_bp.data import XOR_INPUTS, XOR_TARGETS
+from torch_bp.cli import figures as figures_command
+from torch_bp.viz import draw, figures
+from torch_bp.core.data import XOR_INPUTS, XOR_TARGETS
 
 DECK_W = (0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55)
 
@@ -93,7 +94,7 @@ def deck_300(tmp_path_factory, train_script):
     mp = pytest.MonkeyPatch()
     mp.setenv("TORCH_BP_FIGURES", "1")
     try:
-        from torch_bp.run import TrainConfig, train
+        from torch_bp.training import TrainConfig, train
         result = train(TrainConfig(steps=300, logdir=str(logdir), graph=False), out=open("/dev/null", "w"))
     finally:
         mp.undo()
@@ -142,12 +143,12 @@ def test_large_runs_draw_loss_and_norms_only(tmp_path, train_script):
     data.write_text(json.dumps({"inputs": [[0.1] * 20], "targets": [[0.5]]}))
     assert train_script.main(["--data", str(data), "--sizes", "20,20,1", "--steps", "5",
                               "--logdir", str(logdir), "--no-graph"]) == 0
-    names = {p.name for p in figures.write_figures(logdir)}
+    names = {p.name for p in figures.write_figures(logdir, logdir / "figures")}
     assert names == {"loss.svg", "loss.png", "parameters.svg", "parameters.png"}  # history holds norms only
 
 
 def test_figures_of_a_bad_folder_is_one_line_and_status_2(tmp_path, capsys):
-    assert figures.main([str(tmp_path)]) == 2
+    assert figures_command.main([str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a readable run folder" in err
 
@@ -156,7 +157,7 @@ def test_figures_of_a_bad_folder_is_one_line_and_status_2(tmp_path, capsys):
 def test_one_event_is_framed_as_the_block_framer_frames_it(tmp_path, size):
     from tensorboard.compat.proto.event_pb2 import Event
 
-    from torch_bp.run.events import EventWriter, frame_records
+    from torch_bp.training.events import EventWriter, frame_records
     event = Event(wall_time=1.5, step=3, file_version="x" * size)
     writer = EventWriter(tmp_path)  # its first record: the file version
     writer.write(event)
@@ -167,7 +168,7 @@ def test_one_event_is_framed_as_the_block_framer_frames_it(tmp_path, size):
 
 
 def test_a_drawing_that_fails_leaves_its_one_line_in_the_log(tmp_path, monkeypatch):
-    from torch_bp.run import pictures
+    from torch_bp.training import pictures
     monkeypatch.setenv("TORCH_BP_FIGURES", "1")
     (tmp_path / "history.csv").write_text("round,loss/total\n")  # no config.json: not a run
     assert pictures.start(tmp_path).wait(timeout=120) == 2

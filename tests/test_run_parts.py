@@ -1,4 +1,4 @@
-"""torch_bp.run's parts on their own: the config's checks and resume policy (through the
+"""torch_bp.training's parts on their own: the config's checks and resume policy (through the
 library, not the script), the run folder, the metrics buffer and its flush, the round-1 panel,
 and the signal modes."""
 import dataclasses
@@ -16,10 +16,10 @@ import torch
 from logs import read_events, read_history
 
 from conftest import ROOT
-from torch_bp.run import Status, TrainConfig, train
-from torch_bp.run.config import DECIDING, resumed, validate
-from torch_bp.run.folder import RunFolder, atomic_write_text
-from torch_bp.run.metrics import MetricsBuffer, NonFiniteLoss
+from torch_bp.training import Status, TrainConfig, train
+from torch_bp.training.config import DECIDING, resumed, validate
+from torch_bp.training.folder import RunFolder, atomic_write_text
+from torch_bp.training.metrics import MetricsBuffer, NonFiniteLoss
 
 
 def quiet_train(cfg: TrainConfig, **kw):
@@ -191,7 +191,7 @@ def test_graph_is_tensorboards_own_without_the_trace_check():
     from torch.utils.tensorboard._pytorch_graph import graph
 
     from torch_bp import BackpropNet
-    from torch_bp.run.dashboard import graph_def
+    from torch_bp.training.dashboard import graph_def
     model, x = BackpropNet((2, 3, 1)), torch.rand(1, 2, dtype=torch.float64)
     with warnings.catch_warnings():  # torch.jit.trace is deprecated; TensorBoard's graph still uses it
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -202,7 +202,7 @@ def test_graph_is_tensorboards_own_without_the_trace_check():
 # ---- signals -------------------------------------------------------------------------------------
 
 def test_signals_module_imports_without_torch():
-    code = "import sys, torch_bp.run.signals; print('torch' in sys.modules)"
+    code = "import sys, torch_bp_launch; print('torch' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stdout.strip() == "False", proc.stderr

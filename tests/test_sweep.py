@@ -1,4 +1,4 @@
-"""The sweep: N networks side by side (torch_bp.sweep, scripts/sweep.py).
+"""The sweep: N networks side by side (torch_bp.training.sweep, scripts/sweep.py).
 
 Network k of a sweep must be the run train.py makes with its η and seed. The sweep's products
 are broadcast multiply-and-sums where train.py's are GEMMs, so the two agree to a few ulps per
@@ -14,11 +14,12 @@ from torch.func import functional_call, grad, vmap
 
 from conftest import load_script
 from tolerances import EXACT_ISH
-from torch_bp import BackpropNet, backprop, chain_rule, half_sse
-from torch_bp.run.checkpoint import load_checkpoint
-from torch_bp.sweep import StackedNets
-from torch_bp.sweep_run import RESULT_COLUMNS, SweepConfig, SweepRun, parse_lrs, parse_seeds
-from torch_bp.run import NonFiniteLoss, TrainConfig, train
+from torch_bp import BackpropNet, backprop, half_sse
+from torch_bp.core import chain_rule
+from torch_bp.training.checkpoint import load_checkpoint
+from torch_bp.training.sweep import StackedNets
+from torch_bp.training.sweep_run import RESULT_COLUMNS, SweepConfig, SweepRun, parse_lrs, parse_seeds
+from torch_bp.training import NonFiniteLoss, TrainConfig, train
 
 SAME_RUN = dict(rtol=1e-12, atol=1e-15)
 
@@ -247,7 +248,7 @@ def test_a_signal_stops_the_sweep_after_its_block_and_keeps_what_was_done(tmp_pa
     import os
     import signal
 
-    import torch_bp.sweep_run as sweep_run
+    import torch_bp.training.sweep_run as sweep_run
 
     def kill_at_200(err):
         return lambda r, steps: os.kill(os.getpid(), signal.SIGINT) if r == 200 else None

@@ -1,0 +1,103 @@
+"""Compare runs: one loss curve per run on one log-y chart, each labelled by the settings in
+which the runs differ (from their config.json), PNG or SVG by the file's suffix.
+
+    python scripts/plot.py runs/A runs/B -o compare.png
+    python scripts/plot.py runs/*xor* -o xor.svg
+
+The curve is the error on all data (history.csv's loss/full) where the run logged it, that is
+for mini-batch runs, else E_total of the round's batch, which for full-batch runs is the same.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from torch_bp.cli.args import ArgumentParser, InputError, fail, path_arg
+from torch_bp.viz import draw
+from torch_bp.viz.figures import read_history
+
+PROG = "plot.py"
+# Settings that do not change a run's numbers (or say where it is), left out of the labels.
+NOT_SETTINGS = {"logdir", "meta", "dry_run", "save_model", "save_interval", "resume", "graph",
+                "check_grads", "log_interval", "device"}
+SUFFIXES = (".png", ".svg")
+
+
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    p.add_argument("runs", nargs="+", type=path_arg, metavar="RUN_DIR", help="run folders (config.json, history.csv)")
+    p.add_argument("-o", "--output", type=path_arg, metavar="FILE", default="loss-compare.png",
+                   help="the chart: .png or .svg")
+    return p
+
+
+def _setting(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def labels(configs: list[dict]) -> list[str]:
+    """Per run, 'key=value' for each setting whose value is not the same in every run."""
+    keys = [k for k in configs[0] if k not in NOT_SETTINGS]
+    keys += [k for c in configs[1:] for k in c if k not in NOT_SETTINGS and k not in keys]
+    differ = [k for k in keys if len({_setting(c.get(k)) for c in configs}) > 1]
+    if not differ:
+        return [f"run {k}" for k in range(1, len(configs) + 1)] if len(configs) > 1 else ["the run"]
+    return [", ".join(f"{k}={_setting(c.get(k))}" for k in differ) for c in configs]
+
+
+def read_run(path: str):
+    """(config, rounds, errors, which) of a run folder; InputError if it is not one."""
+    run = Path(path)
+    if not run.is_dir():
+        raise InputError(f"{path}: not a folder")
+    try:
+        cfg = json.loads((run / "config.json").read_text())
+        columns, data = read_history(run)
+    except OSError as e:
+        raise InputError(f"{path}: not a run folder ({e.strerror or e}: {Path(e.filename or '').name})") from None
+    except (ValueError, IndexError) as e:
+        raise InputError(f"{path}: config.json or history.csv is malformed ({e})") from None
+    if not isinstance(cfg, dict) or "loss/total" not in columns or not len(data):
+        raise InputError(f"{path}: history.csv holds no logged rounds")
+    which = "loss/full" if "loss/full" in columns else "loss/total"
+    return cfg, data[:, 0], data[:, columns.index(which)], which
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Path(args.output)
+    try:
+        if out.suffix.lower() not in SUFFIXES:
+            raise InputError(f"-o {args.output}: the suffix must be .png or .svg")
+        if not out.parent.is_dir():
+            raise InputError(f"-o {args.output}: no folder {out.parent}")
+        runs = [read_run(p) for p in args.runs]
+    except InputError as e:
+        return fail(PROG, str(e))
+    fig = Figure(figsize=(8, 4.8), layout="constrained")
+    ax = fig.subplots()
+    for (cfg, rounds, errors, which), label in zip(runs, labels([r[0] for r in runs])):
+        keep = errors > 0  # a log axis shows positive values only
+        ax.plot(rounds[keep], errors[keep], lw=1.4,
+                label=label + (" (error on all data)" if which == "loss/full" else ""))
+    ax.set_yscale("log")
+    ax.set_xlabel("round")
+    ax.set_ylabel("error (log scale)")
+    ax.set_title(f"Error over rounds, {len(runs)} run{'s' if len(runs) > 1 else ''}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=9)
+    try:
+        with matplotlib.rc_context(draw.RC):  # SVG text stays text
+            fig.savefig(out, format=out.suffix.lower()[1:], dpi=100)
+    except OSError as e:
+        return fail(PROG, f"-o {args.output}: cannot write it ({e.strerror or e})")
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

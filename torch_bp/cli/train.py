@@ -1,0 +1,82 @@
+"""Train the deck's network (or another) with SGD, logging every round to TensorBoard.
+
+    python scripts/train.py                      # the deck: 10,000 rounds, η = 0.5, biases fixed
+    python scripts/train.py --backend autograd   # the same with loss.backward() and optim.SGD
+    python scripts/train.py --dataset xor --sizes 2,3,1 --batch-size 1 --steps 20000
+
+A step is a round: one update. Ctrl-C, SIGTERM or SIGHUP at any moment: exit 130, 143 or 129
+with one line on stderr, and either nothing written or a run that --resume continues.
+"""
+import argparse
+import sys
+
+import torch_bp_launch as signals
+from torch_bp.cli.args import (ArgumentParser, device_arg, fail, int_list, path_arg, positive_float, positive_int,
+                               seed_int)
+from torch_bp.training.config import DRY_RUN_STEPS, TrainConfig
+from torch_bp.training.trainer import NonFiniteLoss, RunFailed, train
+
+PROG = "train.py"
+
+
+def build_parser() -> ArgumentParser:
+    d = TrainConfig()
+    p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=positive_int, default=d.steps,
+                   help="rounds in the whole run (a step is a round: one update)")
+    p.add_argument("--lr", type=positive_float, default=d.lr, help="learning rate η")
+    p.add_argument("--backend", choices=["manual", "autograd"], default=d.backend,
+                   help="manual: the hand-written chain rule; autograd: loss.backward() + torch.optim.SGD")
+    p.add_argument("--train-bias", action="store_true", help="let the shared biases b1, b2 learn too")
+    p.add_argument("--sizes", type=int_list, default=",".join(map(str, d.sizes)), help="layer widths, e.g. 2,3,2")
+    p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
+    p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
+                   help="JSON of initial parameters (names of named_parameters() to nested lists)")
+    p.add_argument("--dataset", choices=["deck", "xor"], default=d.dataset, help="built-in data")
+    p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
+                   help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
+    p.add_argument("--batch-size", type=positive_int, default=argparse.SUPPRESS,
+                   help="rows per round; default all of them (batch gradient descent)")
+    p.add_argument("--shuffle", action="store_true", help="a new random order every epoch")
+    p.add_argument("--seed", type=seed_int, default=d.seed, help="seed for random init and shuffling")
+    p.add_argument("--log-interval", type=positive_int, default=argparse.SUPPRESS,
+                   help="log every n-th round (and rounds 1 and last); default every round up to 10,000, "
+                   "then every 10th up to 100,000, every 100th up to 1,000,000, ...")
+    p.add_argument("--logdir", type=path_arg, metavar="DIR", default=d.logdir,
+                   help="run folder; default a new one under runs/ named by date, time and settings")
+    p.add_argument("--check-grads", action="store_true",
+                   help="on every logged round, log max |autograd − manual| gradient difference")
+    p.add_argument("--dry-run", action="store_true", help=f"{DRY_RUN_STEPS} rounds into a temporary folder: a smoke test")
+    p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")
+    p.add_argument("--save-model", type=path_arg, metavar="PATH", default=d.save_model, help="checkpoint file to write")
+    p.add_argument("--save-interval", type=positive_int, default=d.save_interval,
+                   help="also checkpoint every n rounds")
+    p.add_argument("--resume", type=path_arg, metavar="PATH", default=d.resume,
+                   help="continue from a checkpoint: its settings, and its --steps, --log-interval and "
+                   "--target-loss unless given (--steps counts the whole run)")
+    p.add_argument("--target-loss", type=positive_float, default=d.target_loss, metavar="E",
+                   help="stop at the first logged round whose error on all data is <= E")
+    p.add_argument("--graph", action="store_true", default=argparse.SUPPRESS,
+                   help="log the model graph (TensorBoard's Graphs; the network picture in figures/ says more)")
+    p.add_argument("--no-graph", dest="graph", action="store_false", default=argparse.SUPPRESS,
+                   help="no model graph (the default)")
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = train(TrainConfig(**vars(args)), given=parser.explicit(argv))
+    except ValueError as e:  # bad input, found before anything was written
+        return fail(PROG, str(e))
+    except (NonFiniteLoss, RunFailed) as e:  # the run stopped; what it logged before is kept
+        return fail(PROG, str(e), status=1)
+    if result.signum:  # 128 + the signal's number, as shells report it
+        print(f"{PROG}: interrupted ({signals.name(result.signum)})", file=sys.stderr)
+        return signals.status(result.signum)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""What the terminal shows during a run: the error table (beside the deck's slide-40 column
+in the deck's setting), a progress line for long runs, and the closing summary."""
+from __future__ import annotations
+
+import time
+
+from torch_bp.core.deck import DECK_ERROR_TABLE
+from .config import Status
+
+TABLE_EVERY = 300        # the deck's error table lists every 300th round
+PROGRESS_SECONDS = 5.0   # runs longer than this print a progress line this often
+SHOWN_ROWS = 8           # the summary lists each row's outputs for data sets this small
+
+
+class Console:
+    """out: the table and summary (stdout); err: progress and notes (stderr). full_loss:
+    mini-batches, whose error differs from the error on all data: both are shown."""
+
+    def __init__(self, out, err, steps: int, start: int, deck: bool, full_loss: bool = False,
+                 inputs=None, targets=None):
+        self.out, self.err, self.steps, self.start, self.deck = out, err, steps, start, deck
+        self.full_loss, self.inputs, self.targets = full_loss, inputs, targets
+        self.t_start = self.t_progress = time.monotonic()
+
+    def is_table_round(self, r: int) -> bool:
+        return r == 1 or r == self.steps or r % TABLE_EVERY == 0
+
+    def header(self) -> None:
+        full = f"  {'E all data':>14}" if self.full_loss else ""
+        print(f"{'round':>7}  {'E_total':>14}{full}" + ("  slide 40" if self.deck else ""), file=self.out)
+
+    def row(self, r: int, loss: float, full: float | None = None) -> None:
+        """Round r's E_total (its batch's) and, for mini-batches, the error on all data."""
+        slide = DECK_ERROR_TABLE.get(r, "") if self.deck else None
+        line = f"{r:>7}  {loss:>14.9f}" + (f"  {full:>14.9f}" if self.full_loss else "")
+        print(line + (f"  {slide}" if slide else ""), file=self.out, flush=True)
+
+    def progress(self, r: int) -> None:
+        """Every PROGRESS_SECONDS: rounds done, rate and time left (checked every 256 rounds)."""
+        if r & 255 or time.monotonic() - self.t_progress <= PROGRESS_SECONDS:
+            return
+        self.t_progress = now = time.monotonic()
+        rate = (r - self.start) / (now - self.t_start)
+        print(f"round {r}/{self.steps}  {rate:,.0f} rounds/s  {(self.steps - r) / rate:,.0f} s left",
+              file=self.err, flush=True)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t_start
+
+    def summary(self, result, save_model: str | None) -> None:
+        from .dashboard import DASHBOARD_URL, dashboard_hint
+
+        def row(values, spec=".9f"):
+            return ", ".join(f"{v:{spec}}" for v in values)
+        outs = f"[{row(result.outputs[0])}]" if len(result.outputs) == 1 else f"{len(result.outputs)} rows, below"
+        all_data = " on all data" if self.full_loss else ""
+        print(f"\n{describe(result)}. After the last update: E_total{all_data} = {result.final_loss:.10g}, "
+              f"outputs = {outs}", file=self.out)
+        if 1 < len(result.outputs) <= SHOWN_ROWS and self.inputs is not None:  # XOR's 4 rows, one by one
+            for x, out, t in zip(self.inputs.tolist(), result.outputs, self.targets.tolist()):
+                print(f"  inputs [{row(x, 'g')}] -> outputs [{row(out)}]   targets [{row(t, 'g')}]", file=self.out)
+        print(f"logs: {result.logdir}/ (history.csv, config.json, TensorBoard events)", file=self.out)
+        if getattr(result, "figures", None) is not None:
+            print(f"figures: {result.logdir}/figures/ (loss, parameters, network-first, network-last; "
+                  "drawn in the background, ready in a few seconds)", file=self.out)
+        print(f"dashboard: {dashboard_hint(result.logdir)}   then open {DASHBOARD_URL}", file=self.out)
+        if save_model:
+            print(f"checkpoint: {save_model}", file=self.out)
+        self.out.flush()
+
+
+def describe(result) -> str:
+    """"finished: 10000 rounds", "interrupted (SIGINT) after 912 rounds", "reached E <= ..."."""
+    if result.status is Status.INTERRUPTED:
+        from torch_bp_launch import name
+        return f"interrupted ({name(result.signum)}) after {result.rounds} rounds"
+    if result.status is Status.REACHED:
+        return f"reached E <= {result.target_loss:g} at round {result.rounds} in {result.seconds:.2f} s"
+    return f"finished: {result.rounds} rounds"

@@ -1,0 +1,259 @@
+"""A run folder: history.csv (one row per logged round), config.json, and the TensorBoard
+event file, new or continued; every whole-file write is atomic (a temporary file renamed)."""
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from torch_bp.core.deck import DECK_SIZES
+from .events import EventWriter, ScalarRows, inspect_event_file, repair_event_file
+from .pictures import IMAGES_SUFFIX
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write beside `path`, then rename over it: a reader sees the old file or the new, whole."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def default_logdir(cfg) -> Path:
+    """runs/<backend>_lr<η>_<sizes>_<data>[_bs<B>][_shuffle][_bias][_unitbias][_seed<n>]_<date-time>,
+    made unique: the settings first (TensorBoard cuts long run names at the end), not --steps
+    (a resumed run may go on); seed where it decides the initial weights or the order. A dry
+    run gets a temporary folder, leaving runs/ alone."""
+    if cfg.dry_run:
+        return Path(tempfile.mkdtemp(prefix="torch_bp-dry-run-"))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    data = Path(cfg.data).stem if cfg.data else cfg.dataset
+    parts = [cfg.backend, f"lr{cfg.lr:g}", "-".join(map(str, cfg.sizes)), data]
+    if cfg.batch_size:
+        parts.append(f"bs{cfg.batch_size}")
+    if cfg.shuffle:
+        parts.append("shuffle")
+    if cfg.train_bias:
+        parts.append("bias")
+    if cfg.per_unit_bias:
+        parts.append("unitbias")
+    if cfg.shuffle or tuple(cfg.sizes) != DECK_SIZES:
+        parts.append(f"seed{cfg.seed}")
+    parts.append(stamp)
+    base = path = Path("runs") / "_".join(parts)
+    k = 1
+    while path.exists():
+        k += 1
+        path = base.with_name(f"{base.name}-{k}")
+    return path
+
+
+LOG_FILES = ("history.csv", "config.json", ".config.json.tmp")  # and events.out.tfevents.*
+
+
+def is_log_file(path: Path) -> bool:
+    """Is `path` one of the files a run writes in its folder?"""
+    return path.name in LOG_FILES or path.name.startswith("events.out.tfevents.")
+
+
+def _lock(path: Path) -> int:
+    """An exclusive lock on the run folder, held while the run writes there (the kernel drops
+    it when the process ends, however it ends). ValueError if another run holds it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ValueError(f"--logdir {path}: already holds a run (another run is writing there now)") from None
+    return fd
+
+
+def _holds_no_round(path: Path) -> bool:
+    """Only a run's own files, and its history.csv no row: a run stopped before its first flush."""
+    entries = list(path.iterdir())
+    if not all(p.is_file() and is_log_file(p) for p in entries):
+        return False
+    history = path / "history.csv"
+    return not history.exists() or len(history.read_bytes().splitlines()) <= 1
+
+
+def check_new_logdir(path: Path) -> None:
+    """A folder that holds no run yet (or one stopped before it logged a round, whose files are
+    removed) and can be written to; created. ValueError if not."""
+    os.close(claim_new_logdir(path))
+
+
+def claim_new_logdir(path: Path) -> int:
+    """check_new_logdir, the folder left locked (see _lock): the lock's file descriptor."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--logdir {path}: exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"--logdir {path}: cannot write there ({e.strerror or e})") from None
+    fd = _lock(path)
+    try:
+        if any(path.iterdir()):
+            if not _holds_no_round(path):
+                raise ValueError(f"--logdir {path}: already holds a run; choose a new folder "
+                                 "(or --resume a checkpoint of that run)")
+            for p in path.iterdir():
+                p.unlink()
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+LOG_ALL_UP_TO = 10_000  # by default every round is logged up to here (see logged_rounds)
+
+
+def logged_rounds(every: int | None, steps: int):
+    """Which rounds a run logs: with `every`, round 1, every `every`-th and the last; without
+    (the default), every round up to LOG_ALL_UP_TO, then every 10th up to 10× that, every 100th
+    up to 100× that, ...: a long run's logs grow by a tenth as fast each decade."""
+    def logged(r: int) -> bool:
+        if r == 1 or r == steps:
+            return True
+        if every is not None:
+            return r % every == 0
+        step = 1
+        while r > LOG_ALL_UP_TO * step:
+            step *= 10
+        return r % step == 0
+    return logged
+
+
+class RunFolder:
+    """history.csv, config.json and the event file of one run. Rows go to both logs at once."""
+
+    def __init__(self, path: Path, columns: list[str], history, events: EventWriter, lock: int):
+        self.path, self.columns, self.history, self.events, self.lock = path, columns, history, events, lock
+        self.rows = ScalarRows(columns)
+
+    @classmethod
+    def create(cls, path: Path, columns: list[str]) -> "RunFolder":
+        """A new run in `path` (which must hold no run yet)."""
+        lock = claim_new_logdir(path)
+        try:
+            history = open(path / "history.csv", "x", newline="")
+            history.write(",".join(["round"] + columns) + "\n")
+            history.flush()  # a run stopped before its first rows still has its header
+            return cls(path, columns, history, EventWriter(path), lock)
+        except FileExistsError:
+            os.close(lock)
+            raise ValueError(f"--logdir {path}: already holds a run") from None
+        except OSError as e:
+            os.close(lock)
+            raise ValueError(f"--logdir {path}: cannot write there ({e.strerror or e})") from None
+
+    @classmethod
+    def resume(cls, path: Path, columns: list[str], rounds: int, logged=None) -> "RunFolder":
+        """Continue the run in `path` after round `rounds`: history.csv keeps its rows up to
+        there (later ones were never checkpointed), the event file loses a partial last record,
+        and TensorBoard is told to drop its later rounds (a SessionLog START at `rounds` + 1).
+        logged(r): did the run log round r (default: logged_rounds(None, rounds)). Everything
+        is checked before anything is written:
+        ValueError if the folder cannot be written, or its logs were cut before `rounds`."""
+        logged = logged or logged_rounds(None, rounds)
+        lock = _lock(path)
+        try:
+            history_path = path / "history.csv"
+            kept = _kept_history(history_path, columns, rounds, logged)
+            events = sorted(p for p in path.glob("events.out.tfevents.*")
+                            if not p.name.endswith(IMAGES_SUFFIX))  # the trainer's own, not the pictures'
+            if events:
+                _, _, steps = inspect_event_file(events[-1])
+                last = int(kept[-1].split(",", 1)[0]) if len(kept) > 1 else None
+                if last is not None and last not in steps:
+                    raise ValueError(f"{events[-1]}: ends before round {last}, which history.csv holds (the "
+                                     "file was cut); resume into a new --logdir to keep this run as it is")
+            _check_writable(path, [history_path, *events[-1:]])
+            atomic_write_text(history_path, "".join(kept))
+            if events:
+                repair_event_file(events[-1])
+            writer = EventWriter(path, append_to=events[-1]) if events else EventWriter(path)
+        except BaseException:
+            os.close(lock)
+            raise
+        from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+        writer.write(Event(wall_time=time.time(), step=rounds + 1, session_log=SessionLog(status=SessionLog.START)))
+        return cls(path, columns, open(history_path, "a", newline=""), writer, lock)
+
+    def write_config(self, config: dict) -> None:
+        atomic_write_text(self.path / "config.json", json.dumps(config, indent=2) + "\n")
+
+    def write_rows(self, steps: np.ndarray, walls: np.ndarray, block: np.ndarray) -> None:
+        """Rounds `steps` (N,), their wall times (N,) and values (N, len(columns)), float64."""
+        text = io.StringIO()
+        for step, row in zip(steps.tolist(), block.tolist()):
+            text.write(f"{step},{','.join(map(repr, row))}\n")
+        self.history.write(text.getvalue())
+        self.events.write_bytes(self.rows.encode(steps, walls, block))
+
+    def flush(self) -> None:
+        self.history.flush()
+        self.events.flush()
+
+    def close(self) -> None:
+        """Close both logs (each flushed first) and unlock the folder; the first error, if any, after all three."""
+        errors = []
+        for f in (self.history, self.events):
+            try:
+                f.close()
+            except OSError as e:
+                errors.append(e)
+        if self.lock is not None:
+            os.close(self.lock)
+            self.lock = None
+        if errors:
+            raise errors[0]
+
+
+def _kept_history(path: Path, columns: list[str], rounds: int, logged) -> list[str]:
+    """history.csv's lines up to round `rounds` (a partial last line dropped); ValueError naming
+    history.csv if a row is damaged or the rows stop before the last round logged by `rounds`."""
+    header = ",".join(["round"] + columns) + "\n"
+    try:
+        lines = path.read_text().splitlines(keepends=True) if path.exists() else []
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    if lines and lines[0] != header:
+        raise ValueError(f"{path}: its columns do not match this run's")
+    if lines and not lines[-1].endswith("\n"):
+        lines.pop()  # cut mid-row: a crash or a full disk while it was written
+    kept, previous = [header], 0
+    for k, line in enumerate(lines[1:], start=2):
+        head = line.split(",", 1)[0]
+        if not head.isdigit() or line.count(",") != len(columns) or int(head) <= previous:
+            raise ValueError(f"{path}: line {k} is damaged; resume into a new --logdir to keep this run as it is")
+        previous = int(head)
+        if previous <= rounds:
+            kept.append(line)
+    last_logged = next((r for r in range(rounds, max(rounds - 10**7, 0), -1) if logged(r)), None)
+    last_kept = int(kept[-1].split(",", 1)[0]) if len(kept) > 1 else 0
+    if last_logged is not None and last_kept < last_logged:
+        raise ValueError(f"{path}: holds rounds up to {last_kept}, but the checkpoint is at round {rounds} "
+                         f"(round {last_logged} was logged): the file was cut; resume into a new --logdir "
+                         "to keep this run as it is")
+    return kept
+
+
+def _check_writable(path: Path, files: list[Path]) -> None:
+    """Can the run write in `path` (a file created and removed) and append to `files`? ValueError if not."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
+        for f in files:
+            if f.exists():
+                open(f, "r+b").close()  # opened for writing, nothing written
+    except OSError as e:
+        raise ValueError(f"--resume: the run folder {path} cannot be written ({e.strerror or e}); "
+                         "resume into a new --logdir") from None

@@ -1,0 +1,230 @@
+"""The network drawn with its numbers, from a Trace of one round (matplotlib, no pyplot).
+
+Forward view, as the slides draw it: inputs i1, i2, hidden units h1, h2, outputs o1, o2 and
+the bias units b1, b2; each edge labelled with its weight (w1 = 0.15), each unit with
+    net_h1 = w1·i1 + w2·i2 + b1        out_h1 = σ(net_h1)
+Backward view, the same layout: each unit with ∂E/∂out and delta = ∂E/∂net = ∂E/∂out · out(1 − out),
+each edge with ∂E/∂w = delta of the unit it enters · out of the unit it leaves (∂E/∂w5 =
+delta_o1 · out_h1), each bias unit with ∂E/∂b = Σ of the deltas it feeds. Colour is the sign
+(blue +, orange −), width the size relative to the largest in the view.
+
+Networks wider than MAX_DRAWN_WIDTH units get one heat map per layer instead (W and ∂E/∂W).
+SVG keeps its text as text (svg.fonttype 'none'), so every number can be searched for.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from torch_bp.core.chain_rule import Trace
+
+MAX_DRAWN_WIDTH = 4      # widest layer drawn unit by unit; wider networks get heat maps
+MAX_DRAWN_LAYERS = 3     # ... and at most this many weight layers
+POSITIVE, NEGATIVE, ZERO = "#2166ac", "#d95f02", "#999999"
+RC = {"svg.fonttype": "none", "svg.hashsalt": "torch_bp", "font.size": 10}
+FORMATS = ("svg", "png")
+
+
+def num(v: float) -> str:
+    """A value as the pictures print it: 9 decimals, trailing zeros dropped (0.15, 0.3775,
+    0.593269992); values under 1e-4 in scientific notation so their digits are not lost."""
+    v = float(v)
+    if v != 0 and abs(v) < 1e-4:
+        return f"{v:.4e}"
+    text = f"{v:.9f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def unit_names(sizes) -> list[list[str]]:
+    """i1.. for the inputs, h1.. for one hidden layer (h{l}_{j} for several), o1.. for the outputs."""
+    L = len(sizes) - 1
+    names = [[f"i{k + 1}" for k in range(sizes[0])]]
+    for l in range(1, L + 1):
+        kind = "o" if l == L else ("h" if L == 2 else f"h{l}_")
+        names.append([f"{kind}{j + 1}" for j in range(sizes[l])])
+    return names
+
+
+def parameter_names(model) -> dict[str, np.ndarray]:
+    """model.scalar_names() (w1..w8, b1, b2 on the deck's shape) shaped like each parameter."""
+    names = iter(model.scalar_names())
+    return {pname: np.array([next(names) for _ in range(p.numel())], dtype=object).reshape(tuple(p.shape))
+            for pname, p in model.named_parameters()}
+
+
+def _colour(v: float) -> str:
+    return POSITIVE if v > 0 else NEGATIVE if v < 0 else ZERO
+
+
+def _width(v: float, largest: float) -> float:
+    return 0.8 + 5.0 * abs(v) / largest if largest > 0 else 0.8
+
+
+def _draw_graph(ax, model, trace: Trace, backward: bool) -> None:
+    """One view of a small network on ax: boxes for units, lines for weights and biases."""
+    names = unit_names(model.sizes)
+    pos = _layout(names)
+    edges = _bias_units_and_edges(ax, model, trace, names, pos, backward)
+    _draw_edges(ax, edges, pos, backward)
+    _draw_units(ax, trace, names, pos, backward)
+    xs = [x for x, _ in pos.values()]
+    ys = [y for _, y in pos.values()]
+    ax.set_xlim(min(xs) - 0.42, max(xs) + 0.42)
+    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
+    ax.set_axis_off()
+
+
+def _layout(names: list[list[str]]) -> dict[str, tuple[float, float]]:
+    """unit name -> (x, y): layer l in column l, units top to bottom, bias units below."""
+    pos = {}
+    for l, col in enumerate(names):
+        for j, name in enumerate(col):
+            pos[name] = (float(l), (len(col) - 1) / 2 - j)
+    lowest = min(y for _, y in pos.values())
+    for l in range(1, len(names)):
+        pos[f"b{l}"] = (l - 1.0, lowest - 0.8)
+    return pos
+
+
+def _bias_units_and_edges(ax, model, trace: Trace, names, pos, backward: bool) -> list[tuple]:
+    """Draws each bias unit; returns the edges (source, target, name, value): weights (or
+    ∂E/∂w) and biases (or ∂E/∂b)."""
+    pnames = parameter_names(model)
+    edges = []
+    for l, layer in enumerate(model.layers, start=1):
+        W = layer.weight.detach().cpu().numpy()                   # (n_l, n_{l-1})
+        dW = trace.grads[f"layers.{l - 1}.weight"].cpu().numpy()  # (n_l, n_{l-1})
+        b = layer.bias.detach().cpu().numpy()                     # () or (n_l,)
+        db = trace.grads[f"layers.{l - 1}.bias"].cpu().numpy()
+        wn, bn = pnames[f"layers.{l - 1}.weight"], pnames[f"layers.{l - 1}.bias"]
+        for j, target in enumerate(names[l]):
+            for k, source in enumerate(names[l - 1]):
+                edges.append((source, target, wn[j, k], dW[j, k] if backward else W[j, k]))
+            if b.ndim:  # a bias per unit: one edge each, labelled with its own name
+                edges.append((f"b{l}", target, bn[j], db[j] if backward else b[j]))
+            else:       # one shared bias: unlabelled edges, the value sits on the bias unit
+                edges.append((f"b{l}", target, None, float(db if backward else b)))
+        shared = b.ndim == 0
+        if backward:
+            text = f"∂E/∂{bn.item()} = {num(db)}" if shared else f"b{l}\n∂E/∂b = Σ delta"
+        else:
+            text = f"{bn.item()} = {num(b)}" if shared else f"b{l}"
+        ax.text(*pos[f"b{l}"], text, ha="center", va="center", zorder=3,
+                bbox=dict(boxstyle="round,pad=0.4", fc="#f3f3f3", ec="#888888"))
+    return edges
+
+
+def _draw_edges(ax, edges: list[tuple], pos, backward: bool) -> None:
+    """Each edge a line, colour its sign, width its size; named edges labelled with their value."""
+    largest = max((abs(v) for *_, v in edges), default=0.0)
+    for source, target, name, value in edges:
+        (x0, y0), (x1, y1) = pos[source], pos[target]
+        ax.plot([x0, x1], [y0, y1], color=_colour(value), lw=_width(value, largest),
+                alpha=0.85, zorder=1, solid_capstyle="round")
+        if name is not None:
+            t = 0.5 if y0 == y1 else 0.4  # crossing edges meet in the middle: their labels sit left of it
+            label = f"∂E/∂{name} = {num(value)}" if backward else f"{name} = {num(value)}"
+            ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, ha="center", va="center", zorder=2,
+                    fontsize=9, color=_colour(value),
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+
+
+def _draw_units(ax, trace: Trace, names, pos, backward: bool) -> None:
+    """Each unit a box with its numbers for the batch's first row: net and out (and target), or
+    ∂E/∂out and delta; the box's edge is the sign of delta in the backward view."""
+    L = len(names) - 1
+    row = 0  # units show the batch's first row
+    for name, (x, y) in pos.items():
+        if name.startswith("b"):
+            continue
+        l = next(i for i, col in enumerate(names) if name in col)
+        j = names[l].index(name)
+        if l == 0:
+            lines = [f"{name} = {num(trace.inputs[row, j])}"]
+        elif backward:
+            lt = trace.layers[l - 1]
+            lines = [f"∂E/∂out_{name} = {num(lt.dE_dout[row, j])}", f"delta_{name} = {num(lt.delta[row, j])}"]
+        else:
+            lt = trace.layers[l - 1]
+            lines = [f"net_{name} = {num(lt.net[row, j])}", f"out_{name} = {num(lt.out[row, j])}"]
+            if l == L:
+                lines.append(f"target_{name} = {num(trace.targets[row, j])}")
+        edge = _colour(float(trace.layers[l - 1].delta[row, j])) if backward and l else "#333333"
+        ax.text(x, y, "\n".join(lines), ha="center", va="center", zorder=3, linespacing=1.5,
+                bbox=dict(boxstyle="round,pad=0.5", fc="white", ec=edge, lw=1.5))
+
+
+def _draw_heatmaps(fig, model, trace: Trace, title: str) -> None:
+    """One row per layer: [W | b] and [∂E/∂W | ∂E/∂b], colour by sign and size."""
+    layers = list(model.layers)
+    axes = fig.subplots(len(layers), 2, squeeze=False)
+    for l, (layer, row) in enumerate(zip(layers, axes), start=1):
+        n_out, n_in = layer.weight.shape
+        for backward, ax in zip((False, True), row):
+            W = (trace.grads[f"layers.{l - 1}.weight"] if backward else layer.weight).detach().cpu().numpy()
+            b = (trace.grads[f"layers.{l - 1}.bias"] if backward else layer.bias).detach().cpu().numpy()
+            M = np.concatenate([W, np.broadcast_to(b, (n_out,))[:, None]], axis=1)  # (n_l, n_{l-1} + 1)
+            m = float(np.abs(M).max()) or 1.0
+            im = ax.imshow(M, cmap="RdBu", vmin=-m, vmax=m, aspect="auto", interpolation="nearest",
+                           extent=(0.5, n_in + 1.5, n_out + 0.5, 0.5))  # units counted from 1
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_major_locator(MaxNLocator(integer=True))
+            what = "∂E/∂W, ∂E/∂b" if backward else "W, b"
+            ax.set_title(f"layer {l}: {what} ({n_out}×{n_in} and b)", fontsize=10)
+            ax.set_xlabel(f"from unit of layer {l - 1} (column {n_in + 1}: bias)")
+            ax.set_ylabel(f"unit of layer {l}")
+            fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.suptitle(title)
+
+
+def network_figure(model, trace: Trace, round: int | None = None) -> Figure:
+    """The forward view above the backward view (small networks), or heat maps (large ones).
+    trace: torch_bp.core.chain_rule.backprop(model, inputs, targets) with keep=True, taken before
+    the round's update, so the weights drawn are the ones that produced it."""
+    rows = trace.inputs.shape[0]
+    when = f"Round {round}" if round is not None else "One round"
+    of = f", row 1 of {rows} (gradients: the whole batch)" if rows > 1 else ""
+    E = f"E_total = {num(trace.loss)}"
+    small = max(model.sizes) <= MAX_DRAWN_WIDTH and len(model.sizes) - 1 <= MAX_DRAWN_LAYERS
+    if not small:
+        fig = Figure(figsize=(11, 3.2 * len(model.layers) + 0.8), layout="constrained")
+        _draw_heatmaps(fig, model, trace, f"{when}{of}: {E}")
+        return fig
+    width = 4.6 * (len(model.sizes) - 1) + 3.4
+    height = 0.8 * (max(model.sizes) + 1) + 2.0
+    fig = Figure(figsize=(width, 2 * height), layout="constrained")
+    top, bottom = fig.subplots(2, 1)
+    _draw_graph(top, model, trace, backward=False)
+    top.set_title(f"{when}, forward{of}: net = Σ w·out + b, out = σ(net), {E}", fontsize=11)
+    _draw_graph(bottom, model, trace, backward=True)
+    bottom.set_title("backward: delta = ∂E/∂out · out(1 − out), ∂E/∂w = delta · out of the unit "
+                     "it comes from\nblue +, orange −, width ∝ size", fontsize=11)
+    return fig
+
+
+def save(fig: Figure, stem: str | Path, formats=FORMATS, dpi: int = 100) -> list[Path]:
+    """fig as stem.svg and stem.png (text kept as text in the SVG); the paths written."""
+    paths = []
+    with matplotlib.rc_context(RC):
+        for fmt in formats:
+            path = Path(f"{stem}.{fmt}")
+            fig.savefig(path, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
+            paths.append(path)
+    return paths
+
+
+def to_bytes(fig: Figure, fmt: str = "png", dpi: int = 100) -> bytes:
+    buf = io.BytesIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
+    return buf.getvalue()
+
+
+def draw_network(model, trace: Trace, stem: str | Path, round: int | None = None) -> list[Path]:
+    """network_figure() saved as stem.svg and stem.png."""
+    return save(network_figure(model, trace, round), stem)

@@ -1,0 +1,163 @@
+"""A run folder's pictures, in RUN/figures/, from its history.csv and config.json alone:
+
+    loss.svg/.png           E_total from round 1 to the last, log y, every logged round; the deck's
+                            error table (slide 40) marked on the deck's run; for mini-batch runs
+                            the error on all data beside the batch's error
+    parameters.svg/.png     the weights and biases over rounds (their norms for large networks)
+    network-first.svg/.png  the network at round 1, forward and backward (torch_bp.viz.draw)
+    network-last.svg/.png   ... at the last logged round, before its update
+
+The networks are redrawn from the parameters history.csv logs, on all of the run's data (its
+batch for full-batch runs). Large networks log only norms: their network pictures are left out.
+
+The network picture also goes into the run's TensorBoard events as an image (tag "network")
+at the milestones: round 1, the rounds of the deck's table (slide 40), the last round. It is
+written to an event file of its own in the run folder ("....images"), which TensorBoard reads
+as part of the same run, so the Images tab shows the network change with the step slider.
+
+Drawing takes a few seconds of CPU, more than the deck's whole 10,000-round run: a run hands
+it to a child process (torch_bp.cli.figures, started by torch_bp.training.pictures).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from torch_bp.viz import draw
+from torch_bp.core.chain_rule import backprop
+from torch_bp.core.data import DATASETS, load_data
+from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_LR, DECK_SIZES
+from torch_bp.core.model import BackpropNet
+
+MAX_LEGEND = 12  # parameters named in a legend; more are drawn unnamed
+
+
+def read_history(logdir: str | Path) -> tuple[list[str], np.ndarray]:
+    """history.csv's column names and its rows (N, columns) float64; complete lines only."""
+    lines = (Path(logdir) / "history.csv").read_text().splitlines(keepends=True)
+    columns = lines[0].strip().split(",")
+    rows = [ln for ln in lines[1:] if ln.endswith("\n")]  # an interrupted write leaves half a line
+    data = np.array([[float(v) for v in ln.split(",")] for ln in rows], dtype=np.float64)
+    return columns, data.reshape(len(rows), len(columns))
+
+
+def is_deck_run(cfg: dict) -> bool:
+    """The setting slide 40's table describes: deck network, data and η, biases fixed."""
+    return (tuple(cfg["sizes"]) == DECK_SIZES and not cfg["per_unit_bias"] and not cfg.get("init")
+            and not cfg.get("data") and cfg["dataset"] == "deck" and cfg["lr"] == DECK_LR
+            and not cfg["train_bias"])
+
+
+def run_data(cfg: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """The run's inputs (N, n_in) and targets (N, n_out), as its config names them."""
+    if cfg.get("data"):
+        return load_data(cfg["data"], cfg["sizes"][-1])
+    return DATASETS[cfg["dataset"]]
+
+
+def run_model(cfg: dict) -> BackpropNet:
+    """A network of the run's shape (its parameters are set from history.csv)."""
+    return BackpropNet(cfg["sizes"], shared_bias=not cfg["per_unit_bias"], seed=cfg["seed"],
+                       init="deck" if tuple(cfg["sizes"]) == DECK_SIZES else "random")
+
+
+def _log_axis(ax, rounds, values, **kw):
+    positive = values > 0  # a log axis shows positive values only
+    ax.plot(rounds[positive], values[positive], **kw)
+
+
+def loss_figure(columns, data, cfg) -> Figure:
+    """E_total over rounds, log y; the deck's table points; the error on all data if mini-batch."""
+    rounds = data[:, 0]
+    fig = Figure(figsize=(8, 4.8), layout="constrained")
+    ax = fig.subplots()
+    full = "loss/full" in columns
+    batch = "E_total of the round's batch (before its update)" if full else "E_total (before the round's update)"
+    _log_axis(ax, rounds, data[:, columns.index("loss/total")], color="#2166ac", lw=1.2, label=batch,
+              alpha=0.6 if full else 1.0)
+    if full:
+        _log_axis(ax, rounds, data[:, columns.index("loss/full")], color="#d95f02", lw=1.6,
+                  label="E on all data (before the round's update)")
+    if is_deck_run(cfg):
+        table = [(r, float(v)) for r, v in DECK_ERROR_TABLE.items() if r <= rounds[-1]]
+        ax.plot(*zip(*table), "o", mfc="none", mec="black", ms=7,
+                label=f"the deck's table (slide {DECK_ERROR_TABLE_SLIDE})")
+    ax.set_yscale("log")
+    ax.set_xlabel("round")
+    ax.set_ylabel("error (log scale)")
+    first, last = int(rounds[0]), int(rounds[-1])
+    shown = columns.index("loss/full" if full else "loss/total")
+    what = "Error on all data" if full else "Error"
+    ax.set_title(f"{what}, rounds {first:,} to {last:,}: {draw.num(data[0, shown])} → {draw.num(data[-1, shown])}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def parameters_figure(columns, data) -> Figure:
+    """Each weight (top) and bias (bottom) over rounds, or each parameter's norm."""
+    rounds = data[:, 0]
+    groups = [("weights", "weights/"), ("biases", "bias/")]
+    fig = Figure(figsize=(8, 6.4), layout="constrained")
+    axes = fig.subplots(2, 1, sharex=True)
+    for ax, (title, prefix) in zip(axes, groups):
+        names = [c for c in columns if c.startswith(prefix)]
+        for name in names:
+            ax.plot(rounds, data[:, columns.index(name)], lw=1.2,
+                    label=name[len(prefix):] if len(names) <= MAX_LEGEND else None)
+        fixed = title == "biases" and _flat(data, columns, names)
+        ax.set_title(f"{title} ({len(names)})" + (", fixed (not trained)" if fixed else ""))
+        ax.grid(True, alpha=0.3)
+        if 0 < len(names) <= MAX_LEGEND:
+            ax.legend(ncol=min(4, len(names)), fontsize=9)
+    axes[-1].set_xlabel("round")
+    return fig
+
+
+def _flat(data, columns, names) -> bool:
+    return bool(names) and all(np.ptp(data[:, columns.index(n)]) == 0 for n in names)
+
+
+def network_at(columns, row, cfg, inputs, targets):
+    """The run's network with history row `row`'s parameters, and its trace on inputs/targets;
+    None where history.csv holds only norms."""
+    model = run_model(cfg)
+    scalars = iter(model.scalar_names())  # history.csv's columns, as the trainer names them
+    names = [("bias/" if pname.endswith("bias") else "weights/") + next(scalars)
+             for pname, p in model.named_parameters() for _ in range(p.numel())]
+    if not all(n in columns for n in names):
+        return None
+    values = torch.tensor([row[columns.index(n)] for n in names], dtype=torch.float64)
+    torch.nn.utils.vector_to_parameters(values, model.parameters())
+    return model, backprop(model, inputs, targets)
+
+
+def write_figures(logdir: str | Path, out: str | Path) -> list[Path]:
+    """Draw a run's pictures into `out` from RUN/history.csv and RUN/config.json; the paths written."""
+    logdir, out = Path(logdir), Path(out)
+    cfg = json.loads((logdir / "config.json").read_text())
+    columns, data = read_history(logdir)
+    if not len(data):
+        return []
+    out.mkdir(exist_ok=True)
+    paths = draw.save(loss_figure(columns, data, cfg), out / "loss")
+    paths += draw.save(parameters_figure(columns, data), out / "parameters")
+    inputs, targets = run_data(cfg)
+    for name, row in (("network-first", data[0]), ("network-last", data[-1])):
+        drawn = network_at(columns, row, cfg, inputs, targets)
+        if drawn is not None:
+            paths += draw.save(draw.network_figure(*drawn, round=int(row[0])), out / name)
+    return paths
+
+
+def milestones(rounds) -> list[int]:
+    """Round 1, the deck's table rounds and the last, among the logged `rounds`."""
+    rounds = [int(r) for r in rounds]
+    wanted = {1, rounds[-1], *DECK_ERROR_TABLE} if rounds else set()
+    return sorted(wanted.intersection(rounds))

@@ -1,0 +1,121 @@
+"""Where every torch_bp command starts: signals are caught here, before torch loads.
+
+Standard library only, and outside the torch_bp package on purpose: importing anything inside
+torch_bp runs torch_bp/__init__.py, which loads torch (a second or more), and a Ctrl-C then
+would end in a KeyboardInterrupt traceback. So a command (a console script, or scripts/*.py)
+calls launch(name): it installs the handlers, checks that this Python has torch, and only then
+imports torch_bp.cli.<name> and runs its main(). This is the one place whose imports are not at
+the top of the module.
+
+Ctrl-C (SIGINT), SIGTERM and SIGHUP, from a command's first lines until the process exits. Two modes:
+
+    exit    (the default: importing, set-up, and after the run)  nothing of the run is being
+            written: print one line on stderr and leave at once with 128 + the signal's
+            number (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP);
+    defer   (while a run writes, inside `deferred()`)  remember the signal; the run checks
+            `caught()` after each round, stops there, saves and closes its files, and the
+            command then exits with the same status. Later signals are remembered too, never
+            cut a write in half.
+
+The handlers are never put back to the default action: a signal during the interpreter's
+shutdown, after a finished run, still exits 128 + n with one line, and the files are the
+finished run's.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import os
+import signal
+import sys
+
+HANDLED = tuple(s for s in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, s))
+_state = {"prog": "torch_bp", "installed": False, "defer": 0, "caught": 0}
+
+
+def status(signum: int) -> int:
+    """The exit status a shell reports for a process ended by signal `signum`."""
+    return 128 + signum
+
+
+def name(signum: int) -> str:
+    return signal.Signals(signum).name
+
+
+def _handle(signum, frame) -> None:
+    if _state["defer"]:
+        _state["caught"] = _state["caught"] or signum
+        return
+    try:  # whatever the script printed so far; a signal inside a write makes this reentrant
+        sys.stdout.flush()
+    except Exception:  # noqa: BLE001 (RuntimeError: reentrant call, a closed or broken pipe)
+        pass
+    os.write(2, f"{_state['prog']}: interrupted ({name(signum)})\n".encode())
+    os._exit(status(signum))
+
+
+def catch(prog: str) -> None:
+    """Install the handlers for the rest of the process (a script's first lines call this);
+    `prog` starts the one line on stderr."""
+    _state["prog"], _state["installed"] = prog, True
+    for s in HANDLED:
+        signal.signal(getattr(signal, s), _handle)
+
+
+@contextlib.contextmanager
+def deferred():
+    """While inside, a signal is only remembered: caught() says which came first. Where catch()
+    has not run (torch_bp used as a library), the caller's handlers are put back afterwards."""
+    saved = None if _state["installed"] else {s: signal.signal(getattr(signal, s), _handle) for s in HANDLED}
+    _state["defer"] += 1
+    _state["caught"] = 0
+    try:
+        yield
+    finally:
+        _state["defer"] -= 1
+        for s, handler in (saved or {}).items():
+            signal.signal(getattr(signal, s), handler)
+
+
+def caught() -> int:
+    """The first signal that came inside the latest `deferred()` (0 for none)."""
+    return _state["caught"]
+
+
+COMMANDS = ("train", "explain", "sweep", "plot", "figures")
+
+
+def has_torch() -> bool:
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except ValueError:  # sys.modules["torch"] is None: imports of it are blocked
+        return False
+
+
+def launch(command: str, prog: str | None = None, argv=None, module: str | None = None) -> int:
+    """Run torch_bp.cli.<command>.main(argv) (or module.main(argv)) with signals caught from the
+    start; its exit status."""
+    prog = prog or f"{command}.py"
+    catch(prog)
+    if not has_torch():
+        print(f"{prog}: error: this Python ({sys.executable}) has no torch; run the commands with the "
+              "project's: .venv/bin/python (make venv makes it)", file=sys.stderr)
+        return 2
+    return importlib.import_module(module or f"torch_bp.cli.{command}").main(argv)
+
+
+def train() -> int:
+    return launch("train", "torch-bp-train")
+
+
+def explain() -> int:
+    return launch("explain", "torch-bp-explain")
+
+
+def sweep() -> int:
+    return launch("sweep", "torch-bp-sweep")
+
+
+def plot() -> int:
+    return launch("plot", "torch-bp-plot")
