@@ -38,7 +38,7 @@ from pathlib import Path
 from mutation import FILES, runner  # scripts/mutation/, beside this script
 from mutation.mutator import mutants_of
 from mutation.summary import read_equivalents, report
-from torch_bp.cli.args import ArgumentParser, positive_int
+from torch_bp.cli.args import ArgumentParser, count
 
 
 def build_parser() -> ArgumentParser:
@@ -46,8 +46,8 @@ def build_parser() -> ArgumentParser:
     short = sorted(Path(f).name for f in FILES)
     p.add_argument("--files", nargs="+", choices=short, default=short, metavar="FILE",
                    help=f"core files to mutate, of {', '.join(short)}")
-    p.add_argument("-j", "--jobs", type=positive_int, default=2, help="mutants tested at once")
-    p.add_argument("--limit", type=positive_int, default=None, help="at most this many mutants per file (a smoke run)")
+    p.add_argument("-j", "--jobs", type=count, default=2, help="mutants tested at once")
+    p.add_argument("--limit", type=count, default=None, help="at most this many mutants per file (a smoke run)")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds per mutant (default: 3x the file's unmutated test time + 10 s)")
     p.add_argument("--tests", nargs="+", default=None, metavar="TEST",

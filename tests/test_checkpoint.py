@@ -379,13 +379,13 @@ COUNT_OR_NULL = ("an integer >= 1 or null", [None, 1, 4], [0, -1, 1.0, True, "4"
 # key: (what the refusal says it must be, values accepted, values refused)
 SETTINGS = {
     "lr": ("a finite number > 0", [0.5, 1, 1e-300], [0, 0.0, -0.5, math.inf, math.nan, True, "0.5", None]),
-    "backend": ("a backend name", ["manual"], ["", 5, None]),
+    "backend": ("one of manual, autograd", ["manual"], ["", 5, None, "jax"]),
     "train_bias": BOOL,
     "sizes": ("a list of at least two widths >= 1", [[2, 1], (2, 2, 2), [1, 1]],
               [[2], [], [2, 0], [0, 2], [2, -1], [2, 1.0], [2, True], "22", None, 2]),
     "per_unit_bias": BOOL,
     "init": ("a file name or null", [None, "w.json"], ["", 3, False]),
-    "dataset": ("a data set name", ["deck", "xor"], ["", None, 3]),
+    "dataset": ("one of deck, xor", ["deck", "xor"], ["", None, 3, "iris"]),
     "data": ("a file name or null", [None, "d.csv"], ["", 3, False]),
     "batch_size": COUNT_OR_NULL,
     "shuffle": BOOL,

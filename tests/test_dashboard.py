@@ -19,7 +19,7 @@ from torch_bp.cli import figures as figures_command
 from torch_bp.viz import figures
 from torch_bp.training import TrainConfig, train
 from torch_bp.training import dashboard
-from torch_bp.training.folder import default_logdir
+from torch_bp.training.setup import default_logdir
 
 
 def free_port() -> int:

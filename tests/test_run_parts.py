@@ -17,7 +17,7 @@ from logs import read_events, read_history
 
 from conftest import ROOT
 from torch_bp.training import Status, TrainConfig, train
-from torch_bp.training.config import DECIDING, resumed, validate
+from torch_bp.training.config import DECIDING, ConfigError, SweepConfig, resumed, validate
 from torch_bp.training.folder import RunFolder, atomic_write_text
 from torch_bp.training.metrics import MetricsBuffer, NonFiniteLoss
 
@@ -28,15 +28,25 @@ def quiet_train(cfg: TrainConfig, **kw):
 
 # ---- config: checks by setting ----------------------------------------------------------------
 
-@pytest.mark.parametrize("changes, flag", [
-    (dict(steps=0), "--steps"), (dict(log_interval=-1), "--log-interval"), (dict(lr=float("nan")), "--lr"),
-    (dict(lr=0.0), "--lr"), (dict(target_loss=float("inf")), "--target-loss"), (dict(batch_size=0), "--batch-size"),
-    (dict(save_interval=5), "--save-interval"), (dict(dataset="seed"), "--dataset"), (dict(backend="jax"), "--backend"),
-    (dict(sizes=(2,)), "--sizes"),
+@pytest.mark.parametrize("changes", [
+    dict(steps=0), dict(log_interval=-1), dict(lr=float("nan")), dict(lr=0.0), dict(target_loss=float("inf")),
+    dict(batch_size=0), dict(save_interval=5), dict(dataset="seed"), dict(backend="jax"), dict(sizes=(2,)),
 ])
-def test_validate_names_the_bad_setting(changes, flag):
-    with pytest.raises(ValueError, match=f"^{flag} "):
+def test_validate_names_the_bad_setting_by_its_field(changes):
+    """The library speaks field names (the command line alone turns them into flags)."""
+    (field,) = changes
+    with pytest.raises(ConfigError, match=f"^{field} ") as e:
         validate(TrainConfig(**changes))
+    assert e.value.field == field and "--" not in str(e.value)
+
+
+@pytest.mark.parametrize("changes", [dict(steps=0), dict(lr=(0.5, -1.0)), dict(seeds=(0, -3)), dict(seeds=()),
+                                     dict(batch_size=0), dict(sizes=(2,)), dict(log_interval=0)])
+def test_a_sweep_is_checked_by_the_same_rules(changes):
+    (field,) = changes
+    with pytest.raises(ConfigError) as e:
+        validate(SweepConfig(**changes))
+    assert e.value.field in (field, field.rstrip("s"))
 
 
 def test_validate_applies_dry_run_and_config_is_frozen():
@@ -63,12 +73,12 @@ SAVED = {**TrainConfig(backend="autograd", lr=0.1, steps=30_000, log_interval=10
                                         ("shuffle", True), ("sizes", (2, 3, 2)), ("batch_size", 1),
                                         ("dataset", "xor"), ("data", "d.csv"), ("init", "w.json")])
 def test_resume_refuses_a_changed_deciding_setting(key, value):
-    with pytest.raises(ValueError, match=f"^{'--' + key.replace('_', '-')} .*differs from the checkpoint"):
+    with pytest.raises(ConfigError, match=f"^{key} .*differs from the checkpoint"):
         resumed(TrainConfig(resume="ck.pt", **{key: value}), SAVED)
 
 
 def test_resume_refuses_a_default_the_caller_says_it_gave():
-    with pytest.raises(ValueError, match="^--backend manual differs from the checkpoint's autograd"):
+    with pytest.raises(ValueError, match="^backend manual differs from the checkpoint's autograd"):
         resumed(TrainConfig(resume="ck.pt", backend="manual"), SAVED, given={"backend"})
 
 
@@ -98,7 +108,7 @@ def autograd_run(tmp_path_factory):
 def test_library_resume_with_another_lr_is_refused_and_writes_nothing(autograd_run, tmp_path):
     root, ck = autograd_run
     before = {p.name: p.read_bytes() for p in (root / "run").iterdir()}
-    with pytest.raises(ValueError, match="--lr 0.3 differs from the checkpoint's 0.1"):
+    with pytest.raises(ValueError, match="^lr 0.3 differs from the checkpoint's 0.1"):
         quiet_train(TrainConfig(resume=str(ck), steps=60, lr=0.3, logdir=str(tmp_path / "new")))
     assert not (tmp_path / "new").exists()
     assert {p.name: p.read_bytes() for p in (root / "run").iterdir()} == before

@@ -18,7 +18,8 @@ from torch_bp import BackpropNet, backprop, half_sse
 from torch_bp.core import chain_rule
 from torch_bp.training.checkpoint import load_checkpoint
 from torch_bp.training.sweep import StackedNets
-from torch_bp.training.sweep_run import RESULT_COLUMNS, SweepConfig, SweepRun, parse_lrs, parse_seeds
+from torch_bp.cli.args import lr_values, seed_values
+from torch_bp.training.sweep_run import RESULT_COLUMNS, SweepConfig, SweepRun
 from torch_bp.training import NonFiniteLoss, TrainConfig, train
 
 SAME_RUN = dict(rtol=1e-12, atol=1e-15)
@@ -110,9 +111,9 @@ SETTINGS = {
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_each_network_is_train_py_run(tmp_path, setting):
     s, steps = SETTINGS[setting], 40
-    run = SweepRun(SweepConfig(lr=s["lrs"], seeds=s["seeds"], steps=steps, log_interval=1, **s["common"]))
+    lrs, seeds = lr_values(s["lrs"]), seed_values(s["seeds"])
+    run = SweepRun(SweepConfig(lr=lrs, seeds=seeds, steps=steps, log_interval=1, **s["common"]))
     res = run.train()
-    lrs, seeds = parse_lrs(s["lrs"]), parse_seeds(s["seeds"])
     assert res.logged_rounds.tolist() == list(range(1, steps + 1))
     for k in s["check"]:
         lr, seed = lrs[k % len(lrs)], seeds[k // len(lrs)]
@@ -152,7 +153,7 @@ def diverging_setup(tmp_path):
 
 def test_diverging_network_is_frozen_and_the_others_go_on(tmp_path):
     common, steps = diverging_setup(tmp_path), 30
-    run = SweepRun(SweepConfig(lr="0.5,1e20,2", steps=steps, log_interval=1, **common))
+    run = SweepRun(SweepConfig(lr=(0.5, 1e20, 2.0), steps=steps, log_interval=1, **common))
     res = run.train()
     assert res.diverged.tolist() == [False, True, False]
     assert res.diverged_at.tolist() == [0, 2, 0]
@@ -194,7 +195,7 @@ def test_sweep_folder(tmp_path, sweep_script, capsys):
     svg = (logdir / "figures" / "sweep.svg").read_text()
     assert "<text" in svg and "learning rate η" in svg  # svg.fonttype none: text stays text
     assert (logdir / "figures" / "sweep.png").stat().st_size > 1000
-    assert json.loads((logdir / "config.json").read_text())["lr"] == "0.5:8:3"
+    assert json.loads((logdir / "config.json").read_text())["lr"] == [0.5, 2.0, 8.0]  # the η trained, not the flag's text
 
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
     from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData
@@ -253,10 +254,11 @@ def test_a_signal_stops_the_sweep_after_its_block_and_keeps_what_was_done(tmp_pa
     def kill_at_200(err):
         return lambda r, steps: os.kill(os.getpid(), signal.SIGINT) if r == 200 else None
     monkeypatch.setattr(sweep_run, "Progress", kill_at_200)
-    run = SweepRun(SweepConfig(lr="0.5,2", steps=1000, log_interval=100, logdir=str(tmp_path / "s")),
+    run = SweepRun(SweepConfig(lr=(0.5, 2.0), steps=1000, log_interval=100, logdir=str(tmp_path / "s")),
                    out=open(os.devnull, "w"))
     res = run.run()
     assert res.stopped and res.rounds == 200 and run.signum == signal.SIGINT
+    load_script("sweep").draw(run, res)  # the command draws the figure once the results are written
     z = np.load(tmp_path / "s" / "losses.npz")
     assert z["rounds"].tolist() == [1, 100, 200]
     with open(tmp_path / "s" / "results.csv") as f:

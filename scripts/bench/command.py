@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import bench
-from torch_bp.cli.args import ArgumentParser, fail, path_arg, positive_int, positive_int_list
+from torch_bp.cli.args import ArgumentParser, fail, path_arg, count, counts
 
 PROG = "benchmark.py"
 
@@ -25,13 +25,13 @@ def build_parser() -> ArgumentParser:
                    help=f"which figures; all: {', '.join(bench.IN_ALL)}")
     p.add_argument("--quick", action="store_true",
                    help="smaller counts, a smoke test of a few seconds (figures indicative only)")
-    p.add_argument("--repeats", type=positive_int, default=d.repeats,
+    p.add_argument("--repeats", type=count, default=d.repeats,
                    help=f"timed repeats per figure, the median reported (--quick: {bench.QUICK['repeats']})")
-    p.add_argument("--run-repeats", type=positive_int, default=d.run_repeats,
+    p.add_argument("--run-repeats", type=count, default=d.run_repeats,
                    help=f"repeats of the whole 10,000-round runs (--quick: {bench.QUICK['run_repeats']})")
-    p.add_argument("--batch-sizes", type=positive_int_list, default=d.batch_sizes,
+    p.add_argument("--batch-sizes", type=counts, default=d.batch_sizes,
                    help="section scale: batch sizes, e.g. 16,256 (--quick: 16,256)")
-    p.add_argument("--threads", type=positive_int, default=d.threads,
+    p.add_argument("--threads", type=count, default=d.threads,
                    help="torch.set_num_threads; default: the cores this process may use")
     p.add_argument("--json", type=path_arg, metavar="FILE", default=None, help="also write every figure to this JSON file")
     return p

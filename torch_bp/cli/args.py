@@ -1,14 +1,24 @@
-"""What the scripts share: argparse with one-line errors, and argument types that say why."""
+"""What the commands share: argparse with one-line errors, argument types that say why, and the
+one place where a setting's field name becomes its flag (`batch_size` -> `--batch-size`).
+
+An argument type parses the flag's syntax and then checks the value with the setting's own
+rule (torch_bp.training.config.RULES): the command line holds no rule of its own.
+"""
 from __future__ import annotations
 
 import argparse
-import json
 import math
+import re
 import sys
-import warnings
-from pathlib import Path
+from collections.abc import Callable
+
+import numpy as np
 
 from torch_bp.core import numbers
+from torch_bp.core.numbers import NUMBER
+from torch_bp.training.config import ConfigError, check_device, check_value
+
+INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes "1_000" and other scripts' digits
 
 
 class InputError(ValueError):
@@ -37,29 +47,75 @@ class ArgumentParser(argparse.ArgumentParser):
                 a.default = saved[a.dest]
 
 
-def fail(prog: str, message: str, status: int = 2) -> int:
-    print(f"{prog}: error: {message}", file=sys.stderr)
+def flag(field: str) -> str:
+    """The command-line flag of a setting: "log_interval" -> "--log-interval"."""
+    return "--" + field.replace("_", "-")
+
+
+def message(error: ValueError) -> str:
+    """An error's one line for the terminal: a ConfigError's field named by its flag."""
+    return error.render(flag) if isinstance(error, ConfigError) else str(error)
+
+
+def fail(prog: str, text: str, status: int = 2) -> int:
+    print(f"{prog}: error: {text}", file=sys.stderr)
     return status
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number > 0")
-    return value
+# ---- syntax ------------------------------------------------------------------------------
+
+def number(text: str) -> float:
+    """A decimal number as files write it (core.numbers.NUMBER): not "0_05", not other scripts' digits."""
+    if not NUMBER.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    return float(text)
 
 
-def positive_int(text: str) -> int:
+def integer(text: str) -> int:
+    if not INTEGER.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer")
+    return int(text)
+
+
+def _listed(parse: Callable, what: str) -> Callable:
+    def values(text: str) -> tuple:
+        try:
+            return tuple(parse(v) for v in text.split(","))
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of {what}") from None
+    return values
+
+
+integers = _listed(integer, "integers")
+numbers_list = _listed(number, "numbers")
+
+
+def _check(field: str, value, text: str, prefix: str = "") -> None:
+    """ArgumentTypeError unless `value` is what setting `field` may be (config.RULES)."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be an integer >= 1")
-    return value
+        check_value(field, value)
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(f"{text!r}{prefix} {e.detail.split(', got ')[0]}") from None
+
+
+def setting(field: str, parse: Callable) -> Callable:
+    """An argparse type for setting `field`: its syntax, then its rule (config.RULES)."""
+    def typed(text: str):
+        value = parse(text)
+        _check(field, value, text)
+        return value
+    typed.__name__ = field  # argparse names the type in some messages
+    return typed
+
+
+def each(field: str, parse: Callable) -> Callable:
+    """setting() for a list of values, each checked by `field`'s rule."""
+    def typed(text: str) -> tuple:
+        values = parse(text)
+        for v in values:
+            _check(field, v, text, ": every value")
+        return values
+    return typed
 
 
 def path_arg(text: str) -> str:
@@ -69,81 +125,72 @@ def path_arg(text: str) -> str:
     return text
 
 
-def seed_int(text: str) -> int:
-    """A seed for torch.Generator: an integer in [0, 2**63)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{text!r} must be in [0, 2**63)")
-    return value
-
-
-def positive_int_list(text: str) -> tuple[int, ...]:
-    """'16,256' -> (16, 256): one or more integers >= 1."""
-    try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
-    if min(values) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: every value must be >= 1")
-    return values
-
-
-def int_list(text: str) -> tuple[int, ...]:
-    """'2,3,2' -> (2, 3, 2): at least two positive widths."""
-    values = positive_int_list(text)
-    if len(values) < 2:
-        raise argparse.ArgumentTypeError(f"{text!r} needs at least two widths")
-    return values
-
-
-
-def read_json_object(path: str, flag: str, keys: str = "parameter names") -> dict:
-    """numbers.read_json_object, as bad input (InputError)."""
-    try:
-        return numbers.read_json_object(path, flag, keys)
-    except ValueError as e:
-        raise InputError(str(e)) from None
-
-def float_list(text: str) -> tuple[float, ...]:
+def finite_numbers(text: str) -> tuple[float, ...]:
     """'0.05,0.10' -> (0.05, 0.1): finite numbers."""
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+    values = numbers_list(text)
     if not all(math.isfinite(v) for v in values):
         raise argparse.ArgumentTypeError(f"{text!r} must hold finite numbers")
     return values
 
 
-def check_device(text: str) -> str:
-    """A torch device this machine can train on ('cpu', 'cuda', 'cuda:1', 'mps', ...); ValueError if not."""
-    import torch  # not at import time: the scripts parse their flags before torch loads
-    try:
-        with warnings.catch_warnings():  # e.g. 'mkldnn': a deprecation warning, then a device torch cannot use
-            warnings.simplefilter("ignore")
-            device = torch.device(text)
-    except (RuntimeError, ValueError) as e:
-        raise ValueError(f"{text!r}: {str(e).splitlines()[0]}") from None
-    if device.type == "meta":
-        raise ValueError("meta: tensors there hold no values to train")
-    try:  # a build without the device's backend fails here in many ways (AssertionError, ImportError, ...)
-        available = {"cpu": lambda: True, "cuda": torch.cuda.is_available,
-                     "mps": torch.backends.mps.is_available}.get(device.type, lambda: False)()
-        if available:
-            torch.empty(0, device=device)
-    except Exception:  # noqa: BLE001 - which exception depends on the build; the message is the same
-        available = False
-    if not available:
-        raise ValueError(f"{text!r}: not a device this machine's torch can use")
-    return text
+def count(text: str) -> int:
+    """An integer >= 1 (a tool's count: repeats, jobs)."""
+    value = integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be an integer >= 1")
+    return value
+
+
+def counts(text: str) -> tuple[int, ...]:
+    """'16,256' -> (16, 256): one or more integers >= 1."""
+    values = integers(text)
+    if min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: every value must be >= 1")
+    return values
+
+
+def lr_values(text: str) -> tuple[float, ...]:
+    """'0.1,0.5,2' -> (0.1, 0.5, 2.0); '0.01:100:5' -> 5 values log-spaced from 0.01 to 100."""
+    if ":" not in text:
+        return each("lr", numbers_list)(text)
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a list like 0.1,0.5,2 or a range START:STOP:COUNT")
+    start, stop, count = number(parts[0]), number(parts[1]), integer(parts[2])
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: COUNT must be >= 1")
+    for v in (start, stop):
+        _check("lr", v, text, ": START and STOP")
+    return tuple(np.geomspace(start, stop, count).tolist())
+
+
+def seed_values(text: str) -> tuple[int, ...]:
+    """'0,1,2' -> (0, 1, 2); '0:4' -> (0, 1, 2, 3)."""
+    if ":" not in text:
+        return each("seed", integers)(text)
+    parts = text.split(":")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a list like 0,1,2 or a range A:B")
+    a, b = integer(parts[0]), integer(parts[1])
+    if b <= a:
+        raise argparse.ArgumentTypeError(f"{text!r}: the range A:B needs B > A (B is excluded)")
+    for v in (a, b - 1):
+        _check("seed", v, text, ": every seed")
+    return tuple(range(a, b))
 
 
 def device_arg(text: str) -> str:
-    """check_device as an argparse type."""
+    """config.check_device as an argparse type."""
     try:
-        return check_device(text)
+        check_device(text)
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(e.detail) from None
+    return text
+
+
+def read_json_object(path: str, flag_name: str, keys: str = "parameter names") -> dict:
+    """numbers.read_json_object, as bad input (InputError naming the flag)."""
+    try:
+        return numbers.read_json_object(path, flag_name, keys)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+        raise InputError(str(e)) from None

@@ -13,8 +13,8 @@ import sys
 
 import torch
 
-from torch_bp.cli.args import (ArgumentParser, InputError, fail, float_list, path_arg, positive_float,
-                               positive_int_list, read_json_object)
+from torch_bp.cli.args import (ArgumentParser, InputError, counts, fail, finite_numbers, number, path_arg,
+                               read_json_object, setting)
 from torch_bp.core.chain_rule import backprop
 from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS
 from torch_bp.core.model import BackpropNet
@@ -44,11 +44,11 @@ def build_parser() -> ArgumentParser:
                         '(a NaN or infinite value as the string "nan", "inf" or "-inf"), or one web page')
     p.add_argument("--weights", type=path_arg, metavar="FILE",
                    help="JSON {named_parameters() name: nested list}; none: the deck's w1..w8, b1, b2")
-    p.add_argument("--inputs", type=float_list, default=_csv(DECK_INPUTS[0].tolist()), help="i1,i2")
-    p.add_argument("--targets", type=float_list, default=_csv(DECK_TARGETS[0].tolist()),
+    p.add_argument("--inputs", type=finite_numbers, default=_csv(DECK_INPUTS[0].tolist()), help="i1,i2")
+    p.add_argument("--targets", type=finite_numbers, default=_csv(DECK_TARGETS[0].tolist()),
                    help="target_o1,target_o2")
-    p.add_argument("--lr", type=positive_float, default=DECK_LR, help="learning rate η")
-    p.add_argument("--rounds", type=positive_int_list, default=_csv(DECK_ERROR_TABLE),
+    p.add_argument("--lr", type=setting("lr", number), default=DECK_LR, help="learning rate η")
+    p.add_argument("--rounds", type=counts, default=_csv(DECK_ERROR_TABLE),
                    help="rounds whose error to show (round r: before the r-th update)")
     p.add_argument("--only-differences", action="store_true", help="only the lines whose verdict is `differs`")
     p.add_argument("--check", type=path_arg, metavar="FILE",

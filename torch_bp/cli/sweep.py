@@ -13,66 +13,67 @@ import argparse
 import sys
 
 import torch_bp_launch as signals
-from torch_bp.cli.args import ArgumentParser, InputError, fail, int_list, path_arg, positive_float, positive_int
+from torch_bp.cli.args import (ArgumentParser, device_arg, fail, integer, integers, lr_values, message, number,
+                               path_arg, seed_values, setting)
 from torch_bp.core.data import DATASETS
-from torch_bp.training.sweep_run import SweepConfig, SweepRun, parse_lrs, parse_seeds
+from torch_bp.training.sweep_run import SweepConfig, SweepRun
+from torch_bp.viz.sweep_plot import plot_sweep
 
 PROG = "sweep.py"
-
-
-def _checked(parse):
-    """An argparse type from a parser that raises InputError, so argparse reports it."""
-    def check(text: str) -> str:
-        try:
-            parse(text)
-        except InputError as e:
-            raise argparse.ArgumentTypeError(str(e).split(": ", 1)[-1]) from None
-        return text
-    return check
 
 
 def build_parser() -> ArgumentParser:
     d = SweepConfig()
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--lr", type=_checked(parse_lrs), default=d.lr,
+    p.add_argument("--lr", type=lr_values, default=",".join(map(str, d.lr)),
                    help="learning rates: a list 0.1,0.5,2 or a log-spaced range START:STOP:COUNT")
-    p.add_argument("--seeds", type=_checked(parse_seeds), default=d.seeds,
+    p.add_argument("--seeds", type=seed_values, default=",".join(map(str, d.seeds)),
                    help="seeds (random init of other shapes, shuffle order): a list 0,1,2 or a range A:B, B excluded")
-    p.add_argument("--steps", type=positive_int, default=d.steps, help="rounds (updates) per network")
+    p.add_argument("--steps", type=setting("steps", integer), default=d.steps, help="rounds (updates) per network")
     p.add_argument("--train-bias", action="store_true", help="let the biases learn too")
-    p.add_argument("--sizes", type=int_list, default=d.sizes, help="layer widths, e.g. 2,3,2")
+    p.add_argument("--sizes", type=setting("sizes", integers), default=",".join(map(str, d.sizes)), help="layer widths, e.g. 2,3,2")
     p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
     p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
                    help="JSON of initial parameters for every network (names of named_parameters() to nested lists)")
     p.add_argument("--dataset", choices=sorted(DATASETS), default=d.dataset, help="built-in data")
     p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
                    help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
-    p.add_argument("--batch-size", type=positive_int, default=d.batch_size,
+    p.add_argument("--batch-size", type=setting("batch_size", integer), default=d.batch_size,
                    help="rows per round; default all of them (batch gradient descent)")
     p.add_argument("--shuffle", action="store_true", help="a new random order every epoch, per seed")
-    p.add_argument("--log-interval", type=positive_int, default=d.log_interval,
+    p.add_argument("--log-interval", type=setting("log_interval", integer), default=d.log_interval,
                    help="keep every network's error every n-th round (and rounds 1 and last)")
     p.add_argument("--logdir", type=path_arg, metavar="DIR", default=d.logdir,
                    help="sweep folder; default a new one under runs/ named by date, time and settings")
-    p.add_argument("--device", default=d.device, help="torch device, e.g. cpu or cuda")
-    p.add_argument("--target-loss", type=positive_float, default=d.target_loss, metavar="E",
+    p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")
+    p.add_argument("--target-loss", type=setting("target_loss", number), default=d.target_loss, metavar="E",
                    help="rounds_to_target: the first round whose error on all data is <= E")
     return p
 
 
 def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     try:
-        args = build_parser().parse_args(argv)
         run = SweepRun(SweepConfig(**vars(args)))
         result = run.run()
-    except (InputError, ValueError) as e:
-        return fail(PROG, str(e))
-    except KeyboardInterrupt:  # a second Ctrl-C, or one before training began
-        return fail(PROG, "interrupted", status=130)
+    except ValueError as e:
+        return fail(PROG, message(e))
+    draw(run, result)
+    run.print_summary(result)
     if result.stopped:  # 128 + the signal's number, as shells report it; what was done is written
         print(f"{PROG}: interrupted ({signals.name(run.signum)})", file=sys.stderr)
         return signals.status(run.signum)
     return 0
+
+
+def draw(run: SweepRun, result) -> None:
+    """figures/sweep.svg and .png; a failure is a note, never the loss of a sweep's results."""
+    lr, seed = run.lr.numpy(), run.seeds_of_networks()
+    try:
+        plot_sweep(run.logdir / "figures" / "sweep", lr, seed, result.final_loss, result.rounds_to_target,
+                   result.diverged, title=run.title(result), target_loss=run.cfg.target_loss)
+    except Exception as e:  # noqa: BLE001  the picture is a nicety
+        print(f"note: figures/sweep.svg not drawn ({type(e).__name__}: {e})", file=sys.stderr)
 
 
 if __name__ == "__main__":

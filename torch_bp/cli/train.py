@@ -11,8 +11,9 @@ import argparse
 import sys
 
 import torch_bp_launch as signals
-from torch_bp.cli.args import (ArgumentParser, device_arg, fail, int_list, path_arg, positive_float, positive_int,
-                               seed_int)
+from torch_bp.cli.args import ArgumentParser, device_arg, fail, integer, integers, message, number, path_arg, setting
+from torch_bp.core.data import DATASETS
+from torch_bp.core.sgd import BACKENDS
 from torch_bp.training.config import DRY_RUN_STEPS, TrainConfig
 from torch_bp.training.trainer import NonFiniteLoss, RunFailed, train
 
@@ -22,24 +23,24 @@ PROG = "train.py"
 def build_parser() -> ArgumentParser:
     d = TrainConfig()
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=positive_int, default=d.steps,
+    p.add_argument("--steps", type=setting("steps", integer), default=d.steps,
                    help="rounds in the whole run (a step is a round: one update)")
-    p.add_argument("--lr", type=positive_float, default=d.lr, help="learning rate η")
-    p.add_argument("--backend", choices=["manual", "autograd"], default=d.backend,
+    p.add_argument("--lr", type=setting("lr", number), default=d.lr, help="learning rate η")
+    p.add_argument("--backend", choices=list(BACKENDS), default=d.backend,
                    help="manual: the hand-written chain rule; autograd: loss.backward() + torch.optim.SGD")
     p.add_argument("--train-bias", action="store_true", help="let the shared biases b1, b2 learn too")
-    p.add_argument("--sizes", type=int_list, default=",".join(map(str, d.sizes)), help="layer widths, e.g. 2,3,2")
+    p.add_argument("--sizes", type=setting("sizes", integers), default=",".join(map(str, d.sizes)), help="layer widths, e.g. 2,3,2")
     p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
     p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
                    help="JSON of initial parameters (names of named_parameters() to nested lists)")
-    p.add_argument("--dataset", choices=["deck", "xor"], default=d.dataset, help="built-in data")
+    p.add_argument("--dataset", choices=list(DATASETS), default=d.dataset, help="built-in data")
     p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
                    help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
-    p.add_argument("--batch-size", type=positive_int, default=argparse.SUPPRESS,
+    p.add_argument("--batch-size", type=setting("batch_size", integer), default=argparse.SUPPRESS,
                    help="rows per round; default all of them (batch gradient descent)")
     p.add_argument("--shuffle", action="store_true", help="a new random order every epoch")
-    p.add_argument("--seed", type=seed_int, default=d.seed, help="seed for random init and shuffling")
-    p.add_argument("--log-interval", type=positive_int, default=argparse.SUPPRESS,
+    p.add_argument("--seed", type=setting("seed", integer), default=d.seed, help="seed for random init and shuffling")
+    p.add_argument("--log-interval", type=setting("log_interval", integer), default=argparse.SUPPRESS,
                    help="log every n-th round (and rounds 1 and last); default every round up to 10,000, "
                    "then every 10th up to 100,000, every 100th up to 1,000,000, ...")
     p.add_argument("--logdir", type=path_arg, metavar="DIR", default=d.logdir,
@@ -49,12 +50,12 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help=f"{DRY_RUN_STEPS} rounds into a temporary folder: a smoke test")
     p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")
     p.add_argument("--save-model", type=path_arg, metavar="PATH", default=d.save_model, help="checkpoint file to write")
-    p.add_argument("--save-interval", type=positive_int, default=d.save_interval,
+    p.add_argument("--save-interval", type=setting("save_interval", integer), default=d.save_interval,
                    help="also checkpoint every n rounds")
     p.add_argument("--resume", type=path_arg, metavar="PATH", default=d.resume,
                    help="continue from a checkpoint: its settings, and its --steps, --log-interval and "
                    "--target-loss unless given (--steps counts the whole run)")
-    p.add_argument("--target-loss", type=positive_float, default=d.target_loss, metavar="E",
+    p.add_argument("--target-loss", type=setting("target_loss", number), default=d.target_loss, metavar="E",
                    help="stop at the first logged round whose error on all data is <= E")
     p.add_argument("--graph", action="store_true", default=argparse.SUPPRESS,
                    help="log the model graph (TensorBoard's Graphs; the network picture in figures/ says more)")
@@ -69,7 +70,7 @@ def main(argv=None) -> int:
     try:
         result = train(TrainConfig(**vars(args)), given=parser.explicit(argv))
     except ValueError as e:  # bad input, found before anything was written
-        return fail(PROG, str(e))
+        return fail(PROG, message(e))
     except (NonFiniteLoss, RunFailed) as e:  # the run stopped; what it logged before is kept
         return fail(PROG, str(e), status=1)
     if result.signum:  # 128 + the signal's number, as shells report it

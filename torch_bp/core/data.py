@@ -44,43 +44,47 @@ def _matrix(rows, what: str) -> torch.Tensor:
 
 def load_data(path: str | Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Read a CSV (header row; the last n_out columns are targets) or JSON data file.
-    Raises ValueError naming --data and the file, and what is wrong."""
+    Raises ValueError naming the file and what is wrong."""
     path = Path(path)
+    try:
+        return _read(path, n_out)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+
+
+def _read(path: Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]:
     try:
         text = path.read_text()
     except UnicodeDecodeError:
-        raise ValueError(f"--data {path}: not a text file (not UTF-8)") from None
+        raise ValueError("not a text file (not UTF-8)") from None
     except OSError as e:
-        raise ValueError(f"--data {path}: cannot read it ({e.strerror or e})") from None
-    try:
-        if path.suffix.lower() == ".json":
-            try:
-                obj = parse_json(text)
-            except ValueError as e:
-                raise ValueError(f"not valid JSON ({e})") from None
-            if not isinstance(obj, dict) or set(obj) != {"inputs", "targets"}:
-                raise ValueError('expected an object {"inputs": [[...]], "targets": [[...]]}')
-            inputs, targets = _matrix(obj["inputs"], "inputs"), _matrix(obj["targets"], "targets")
-            if len(inputs) != len(targets):
-                raise ValueError(f"{len(inputs)} input rows but {len(targets)} target rows")
-        else:
-            rows = [r for r in csv.reader(text.splitlines()) if r and any(c.strip() for c in r)]
-            if len(rows) < 2:
-                raise ValueError("expected a header row and at least one data row")
-            header, body = rows[0], rows[1:]
-            if len(header) <= n_out:
-                raise ValueError(f"{len(header)} columns leave no inputs before the {n_out} target column(s)")
-            values = []
-            for k, row in enumerate(body, start=2):
-                if len(row) != len(header):
-                    raise ValueError(f"line {k} has {len(row)} values, the header has {len(header)}")
-                if not all(NUMBER.fullmatch(c.strip()) for c in row):
-                    raise ValueError(f"line {k}: not a number in {row}")
-                values.append([float(c) for c in row])
-            data = _matrix(values, "data")
-            inputs, targets = data[:, :-n_out].contiguous(), data[:, -n_out:].contiguous()
-    except ValueError as e:
-        raise ValueError(f"--data {path}: {e}") from None
+        raise ValueError(f"cannot read it ({e.strerror or e})") from None
+    if path.suffix.lower() == ".json":
+        try:
+            obj = parse_json(text)
+        except ValueError as e:
+            raise ValueError(f"not valid JSON ({e})") from None
+        if not isinstance(obj, dict) or set(obj) != {"inputs", "targets"}:
+            raise ValueError('expected an object {"inputs": [[...]], "targets": [[...]]}')
+        inputs, targets = _matrix(obj["inputs"], "inputs"), _matrix(obj["targets"], "targets")
+        if len(inputs) != len(targets):
+            raise ValueError(f"{len(inputs)} input rows but {len(targets)} target rows")
+    else:
+        rows = [r for r in csv.reader(text.splitlines()) if r and any(c.strip() for c in r)]
+        if len(rows) < 2:
+            raise ValueError("expected a header row and at least one data row")
+        header, body = rows[0], rows[1:]
+        if len(header) <= n_out:
+            raise ValueError(f"{len(header)} columns leave no inputs before the {n_out} target column(s)")
+        values = []
+        for k, row in enumerate(body, start=2):
+            if len(row) != len(header):
+                raise ValueError(f"line {k} has {len(row)} values, the header has {len(header)}")
+            if not all(NUMBER.fullmatch(c.strip()) for c in row):
+                raise ValueError(f"line {k}: not a number in {row}")
+            values.append([float(c) for c in row])
+        data = _matrix(values, "data")
+        inputs, targets = data[:, :-n_out].contiguous(), data[:, -n_out:].contiguous()
     return inputs, targets
 
 
@@ -119,16 +123,16 @@ class BatchStream:
         return {"generator": self.generator.get_state(), "order": self.order, "pos": self.pos}
 
     def load_state_dict(self, state: dict) -> None:
-        """A checkpoint's data order; ValueError if it does not fit this data."""
+        """A saved data order (a checkpoint's); ValueError if it does not fit this data."""
         order, pos = state["order"], state["pos"]
         if order is not None and (len(order) != self.n or not torch.equal(order.sort().values, torch.arange(self.n))):
-            raise ValueError(f"--resume: the checkpoint's data order is not an order of this data's {self.n} rows")
+            raise ValueError(f"the data order is not an order of this data's {self.n} rows")
         last = self.n if order is not None else 0  # an epoch used up; before the first epoch, 0 only
         if not 0 <= pos <= last:
-            raise ValueError(f"--resume: the checkpoint's data-order position {pos} is not in 0..{last} "
+            raise ValueError(f"the data-order position {pos} is not in 0..{last} "
                              f"(the data has {self.n} rows)")
         try:
             self.generator.set_state(state["generator"])
         except (RuntimeError, TypeError) as e:
-            raise ValueError(f"--resume: the checkpoint's data-order generator state is not valid ({e})") from None
+            raise ValueError(f"the data-order generator state is not valid ({e})") from None
         self.order, self.pos = order, int(pos)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from .config import DECIDING
+from .config import DECIDING, RULES
 
 FORMAT = "torch_bp.checkpoint/1"
 # the settings that decide a run's numbers (which a resumed run takes from its checkpoint), and its folder
@@ -97,7 +97,7 @@ def save_checkpoint(path: str | os.PathLike, state: dict) -> None:
     (NonFiniteState: the previous checkpoint at `path` stays as it was)."""
     bad = nonfinite_entries(state)
     if bad:
-        raise NonFiniteState(f"--save-model {path}: not saved, the run's {bad[0]} holds NaN or infinite "
+        raise NonFiniteState(f"{path}: not saved, the run's {bad[0]} holds NaN or infinite "
                              "values; the previous checkpoint is kept")
     buf = io.BytesIO()
     torch.save({"format": FORMAT, **state}, buf)
@@ -144,40 +144,10 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _count(v) -> bool:
-    return _is_int(v) and v >= 1
-
-
-def _optional(check):
-    return lambda v: v is None or check(v)
-
-
-def _text(v) -> bool:
-    return isinstance(v, str) and v != ""
-
-
-# config key: (what it must be, the check); keys not listed (meta, ...) are not used on resume
-CONFIG_TYPES = {
-    "lr": ("a finite number > 0", lambda v: _is_number(v) and v > 0),
-    "backend": ("a backend name", _text),
-    "train_bias": ("true or false", lambda v: isinstance(v, bool)),
-    "sizes": ("a list of at least two widths >= 1",
-              lambda v: isinstance(v, (list, tuple)) and len(v) >= 2 and all(_count(w) for w in v)),
-    "per_unit_bias": ("true or false", lambda v: isinstance(v, bool)),
-    "init": ("a file name or null", _optional(_text)),
-    "dataset": ("a data set name", _text),
-    "data": ("a file name or null", _optional(_text)),
-    "batch_size": ("an integer >= 1 or null", _optional(_count)),
-    "shuffle": ("true or false", lambda v: isinstance(v, bool)),
-    "seed": ("an integer in [0, 2**63)", lambda v: _is_int(v) and 0 <= v < 2**63),
-    "logdir": ("a folder name or null", _optional(_text)),
-    "steps": ("an integer >= 1", _count),
-    "log_interval": ("an integer >= 1 or null", _optional(_count)),
-    "target_loss": ("a finite number > 0 or null", _optional(lambda v: _is_number(v) and v > 0)),
-    "save_interval": ("an integer >= 1 or null", _optional(_count)),
-    "check_grads": ("true or false", lambda v: isinstance(v, bool)),
-    "graph": ("true or false", lambda v: isinstance(v, bool)),
-}
+# config key: (what it must be, the check), the configs' own rules; keys not listed (meta, ...)
+# are not used on resume
+CONFIG_TYPES = {key: RULES[key] for key in (*DECIDING, "logdir", "steps", "log_interval", "target_loss",
+                                            "save_interval", "check_grads", "graph")}
 
 
 def _check_contents(state: dict) -> str | None:

@@ -1,7 +1,10 @@
-"""A run's settings: one dataclass, checked field by field, and what a resumed run keeps.
+"""The settings of a run and of a sweep: frozen dataclasses, and every rule checked once, here.
 
-Every check raises ValueError naming the setting as its command-line flag (`steps` is
-`--steps`), so the same message serves the library and scripts/train.py.
+RunConfig holds what a run and a sweep share; TrainConfig and SweepConfig add their own. Each
+rule (what a setting may be) lives in RULES, the one table the configs, the command line's
+argument types and a checkpoint's stored settings are all checked against. A bad setting
+raises ConfigError naming the field (`batch_size`): the library speaks field names, and only
+torch_bp.cli turns one into its flag (`--batch-size`).
 """
 from __future__ import annotations
 
@@ -9,14 +12,18 @@ import dataclasses
 import enum
 import math
 import os
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
+
+from torch_bp.core.data import DATASETS
 from torch_bp.core.deck import DECK_LR, DECK_SIZES
+from torch_bp.core.sgd import BACKENDS
 
 DRY_RUN_STEPS = 3
-BACKEND_NAMES = ("manual", "autograd")  # torch_bp.core.sgd.BACKENDS
-DATASET_NAMES = ("deck", "xor")         # torch_bp.core.data.DATASETS
 # The settings that decide a run's numbers: a resumed run takes them from its checkpoint, and
 # a caller that gives one of them with another value is refused.
 DECIDING = ("lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
@@ -25,12 +32,87 @@ DECIDING = ("lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "da
 KEPT_UNLESS_GIVEN = ("steps", "log_interval", "target_loss")
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be. `field` is its name in the config; `detail` says why; `hint`,
+    if any, is (a field, a value) that would do. str(): "batch_size must be ..."."""
+
+    def __init__(self, field: str, detail: str, hint: tuple[str, str] | None = None):
+        self.field, self.detail, self.hint = field, detail, hint
+        super().__init__(self.render())
+
+    def render(self, name: Callable[[str], str] = str) -> str:
+        """The message, each field called name(field) (the command line passes its flag)."""
+        sep = "" if self.detail.startswith(":") else " "
+        hint = f"; try {name(self.hint[0])} {self.hint[1]}" if self.hint else ""
+        return f"{name(self.field)}{sep}{self.detail}{hint}"
+
+
+# ---- the rules: field -> (what it must be, the check) ----------------------------------------
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _count(v) -> bool:
+    return _is_int(v) and v >= 1
+
+
+def _optional(check: Callable) -> Callable:
+    return lambda v: v is None or check(v)
+
+
+def _text(v) -> bool:
+    return isinstance(v, str) and v.strip() != ""
+
+
+def _flag(v) -> bool:
+    return isinstance(v, bool)
+
+
+RULES: dict[str, tuple[str, Callable]] = {
+    "steps": ("an integer >= 1", _count),
+    "lr": ("a finite number > 0", lambda v: _is_number(v) and v > 0),
+    "backend": (f"one of {', '.join(BACKENDS)}", lambda v: v in BACKENDS),
+    "train_bias": ("true or false", _flag),
+    "sizes": ("a list of at least two widths >= 1",
+              lambda v: isinstance(v, (list, tuple)) and len(v) >= 2 and all(_count(w) for w in v)),
+    "per_unit_bias": ("true or false", _flag),
+    "init": ("a file name or null", _optional(_text)),
+    "dataset": (f"one of {', '.join(DATASETS)}", lambda v: v in DATASETS),
+    "data": ("a file name or null", _optional(_text)),
+    "batch_size": ("an integer >= 1 or null", _optional(_count)),
+    "shuffle": ("true or false", _flag),
+    "seed": ("an integer in [0, 2**63)", lambda v: _is_int(v) and 0 <= v < 2**63),
+    "logdir": ("a folder name or null", _optional(_text)),
+    "log_interval": ("an integer >= 1 or null", _optional(_count)),
+    "target_loss": ("a finite number > 0 or null", _optional(lambda v: _is_number(v) and v > 0)),
+    "device": ("a device name", _text),
+    "check_grads": ("true or false", _flag),
+    "dry_run": ("true or false", _flag),
+    "save_model": ("a file name or null", _optional(_text)),
+    "save_interval": ("an integer >= 1 or null", _optional(_count)),
+    "resume": ("a file name or null", _optional(_text)),
+    "graph": ("true or false", _flag),
+}
+
+
+def check_value(name: str, value) -> None:
+    """ConfigError unless `value` is what setting `name` may be (RULES)."""
+    what, ok = RULES[name]
+    if not ok(value):
+        raise ConfigError(name, f"must be {what}, got {value!r}")
+
+
+# ---- the configs ---------------------------------------------------------------------------
+
 @dataclass(frozen=True)
-class TrainConfig:
-    """Every setting of a run; saved as config.json beside its logs. A step is a round: one update."""
+class RunConfig:
+    """What a run and a sweep share; a step is a round: one update."""
     steps: int = 10_000              # rounds in the whole run; one round = one update
-    lr: float = DECK_LR              # η
-    backend: str = "manual"          # "manual": manual_gradients; "autograd": backward() + optim.SGD
     train_bias: bool = False         # update b1, b2 too (the deck's table keeps them fixed)
     sizes: tuple = DECK_SIZES        # layer widths, inputs first
     per_unit_bias: bool = False      # ordinary per-unit biases instead of one per layer
@@ -39,22 +121,42 @@ class TrainConfig:
     data: str | None = None          # CSV or JSON data file; overrides dataset
     batch_size: int | None = None    # rows per round; None: all (batch gradient descent)
     shuffle: bool = False            # a new random order each epoch (else data order)
-    seed: int = 0                    # random seed: random init of other shapes, and the shuffle order
-    log_interval: int | None = None  # log every n-th round (and rounds 1 and last); None: every round
-    #                                  up to 10,000, then every 10th, 100th, ... a decade (folder.logged_rounds)
     logdir: str | None = None        # None: a new folder under runs/
-    check_grads: bool = False        # log max |autograd − manual| on every logged round
-    dry_run: bool = False            # a few rounds, to check that everything works
     device: str = "cpu"
-    save_model: str | None = None    # checkpoint path, written at the end
-    save_interval: int | None = None  # ... and every n rounds
-    resume: str | None = None        # checkpoint to continue from
-    target_loss: float | None = None  # stop once the error on all data is <= this (logged rounds)
-    graph: bool = False              # log the model graph (a TorchScript trace; the network picture says more)
+    target_loss: float | None = None  # stop (train) or count rounds (sweep) until E on all data <= this
     meta: dict = field(default_factory=dict)  # versions, data hash: filled in by the run
+
+    EACH = {}  # fields that hold several values, each checked by another field's rule
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainConfig(RunConfig):
+    """Every setting of a run; saved as config.json beside its logs."""
+    lr: float = DECK_LR              # η
+    backend: str = "manual"          # "manual": manual_gradients; "autograd": backward() + optim.SGD
+    seed: int = 0                    # random seed: random init of other shapes, and the shuffle order
+    log_interval: int | None = None  # log every n-th round (and rounds 1 and last); None: every round
+    #                                  up to 10,000, then every 10th, 100th, ... a decade (folder.logged_rounds)
+    check_grads: bool = False        # log max |autograd − manual| on every logged round
+    dry_run: bool = False            # a few rounds, to check that everything works
+    save_model: str | None = None    # checkpoint path, written at the end
+    save_interval: int | None = None  # ... and every n rounds
+    resume: str | None = None        # checkpoint to continue from
+    graph: bool = False              # log the model graph (a TorchScript trace; the network picture says more)
+
+
+@dataclass(frozen=True)
+class SweepConfig(RunConfig):
+    """Every setting of a sweep; saved as config.json beside its results. Network k of the
+    sweep is the run TrainConfig(lr=lr[k % len(lr)], seed=seeds[k // len(lr)], ...) makes."""
+    lr: tuple = (DECK_LR,)           # η of each network
+    seeds: tuple = (0,)              # each seed trains every η
+    log_interval: int = 10           # keep every network's error every n-th round (and rounds 1 and last)
+
+    EACH = {"lr": "lr", "seeds": "seed"}
 
 
 class Status(enum.Enum):
@@ -64,71 +166,76 @@ class Status(enum.Enum):
     INTERRUPTED = "interrupted"  # a signal: stopped after the round it came in
 
 
-def flag(name: str) -> str:
-    """The command-line flag of a setting: "log_interval" -> "--log-interval"."""
-    return "--" + name.replace("_", "-")
-
-
-def _require(ok: bool, name: str, why: str) -> None:
-    if not ok:
-        raise ValueError(f"{flag(name)} {why}")
-
-
-def validate(cfg: TrainConfig) -> TrainConfig:
-    """Check every setting that needs no file or device; the config, dry-run applied.
-    ValueError names the first bad setting."""
-    _require(cfg.backend in BACKEND_NAMES, "backend", f"{cfg.backend!r}: choose from {sorted(BACKEND_NAMES)}")
-    for name in ("steps", "log_interval"):
-        value = getattr(cfg, name)
-        _require((value is None and name == "log_interval") or (isinstance(value, int) and value >= 1),
-                 name, f"must be >= 1, got {value}")
-    _require(math.isfinite(cfg.lr) and cfg.lr > 0, "lr", f"must be a finite number > 0, got {cfg.lr}")
-    if cfg.target_loss is not None:
-        _require(math.isfinite(cfg.target_loss) and cfg.target_loss > 0, "target_loss",
-                 f"must be a finite number > 0, got {cfg.target_loss}")
-    if cfg.batch_size is not None:
-        _require(cfg.batch_size >= 1, "batch_size", f"must be >= 1, got {cfg.batch_size}")
-    if cfg.save_interval is not None:
-        _require(cfg.save_interval >= 1 and bool(cfg.save_model), "save_interval",
-                 "needs --save-model and must be >= 1")
-    if cfg.data is None:
-        _require(cfg.dataset in DATASET_NAMES, "dataset", f"{cfg.dataset!r}: choose from {sorted(DATASET_NAMES)}")
-    _require(len(cfg.sizes) >= 2 and min(cfg.sizes) >= 1, "sizes", f"{cfg.sizes}: at least two widths >= 1")
-    if cfg.dry_run:
-        cfg = dataclasses.replace(cfg, steps=min(cfg.steps, DRY_RUN_STEPS), graph=False)
+def validate(cfg: RunConfig) -> RunConfig:
+    """Check every setting that needs no file or device; the config, a dry run's applied.
+    ConfigError names the first bad setting."""
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if f.name in cfg.EACH:
+            if not isinstance(value, tuple) or not value:
+                raise ConfigError(f.name, f"must be one or more values, got {value!r}")
+            for v in value:
+                check_value(cfg.EACH[f.name], v)
+        elif f.name in RULES:
+            check_value(f.name, value)
+    if isinstance(cfg, TrainConfig):
+        if cfg.save_interval is not None and not cfg.save_model:
+            raise ConfigError("save_interval", "needs save_model")
+        if cfg.dry_run:
+            cfg = dataclasses.replace(cfg, steps=min(cfg.steps, DRY_RUN_STEPS), graph=False)
     return cfg
 
 
-def check_places(cfg: TrainConfig) -> None:
-    """The settings that name a place: the checkpoint file can be written and is none of the
-    files the run reads or logs to, the device exists. ValueError if not."""
-    from torch_bp.cli.args import check_device
-    if cfg.save_model is not None:
-        target = Path(cfg.save_model)
-        _require(not target.is_dir(), "save_model", f"{target}: is a directory")
-        _require(target.parent.is_dir() and os.access(target.parent, os.W_OK), "save_model",
-                 f"{target}: cannot write in {target.parent}")
-        for name in ("data", "init"):  # every path the run writes against every path it reads
-            source = getattr(cfg, name)
-            _require(not (source and _same_file(target, Path(source))), "save_model",
-                     f"{target}: is the {flag(name)} file; the checkpoint would replace it")
-        if cfg.logdir is not None:
-            from .folder import is_log_file
-            _require(not (_same_file(target.parent, Path(cfg.logdir)) and is_log_file(target)), "save_model",
-                     f"{target}: is one of the run's own logs in {cfg.logdir}; the checkpoint would replace it")
+def check_device(name: str) -> torch.device:
+    """A torch device this machine can train on ('cpu', 'cuda', 'cuda:1', 'mps', ...); ConfigError if not."""
     try:
-        check_device(cfg.device)
-    except ValueError as e:
-        raise ValueError(f"--device {e}") from None
+        with warnings.catch_warnings():  # e.g. 'mkldnn': a deprecation warning, then a device torch cannot use
+            warnings.simplefilter("ignore")
+            device = torch.device(name)
+    except (RuntimeError, ValueError) as e:
+        raise ConfigError("device", f"{name!r}: {str(e).splitlines()[0]}") from None
+    if device.type == "meta":
+        raise ConfigError("device", "meta: tensors there hold no values to train")
+    try:  # a build without the device's backend fails here in many ways (AssertionError, ImportError, ...)
+        available = {"cpu": lambda: True, "cuda": torch.cuda.is_available,
+                     "mps": torch.backends.mps.is_available}.get(device.type, lambda: False)()
+        if available:
+            torch.empty(0, device=device)
+    except Exception:  # noqa: BLE001 - which exception depends on the build; the message is the same
+        available = False
+    if not available:
+        raise ConfigError("device", f"{name!r}: not a device this machine's torch can use")
+    return device
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def check_places(cfg: TrainConfig, is_log_file: Callable[[Path], bool]) -> None:
+    """The settings that name a place: the checkpoint file can be written and is none of the
+    files the run reads or logs to (is_log_file: the run folder's own files). ConfigError if not."""
+    if cfg.save_model is None:
+        return
+    target = Path(cfg.save_model)
+    if target.is_dir():
+        raise ConfigError("save_model", f"{target}: is a directory")
+    if not (target.parent.is_dir() and os.access(target.parent, os.W_OK)):
+        raise ConfigError("save_model", f"{target}: cannot write in {target.parent}")
+    for name in ("data", "init"):  # every path the run writes against every path it reads
+        source = getattr(cfg, name)
+        if source and same_file(target, Path(source)):
+            raise ConfigError("save_model", f"{target}: is the {name} file; the checkpoint would replace it")
+    if cfg.logdir is not None and same_file(target.parent, Path(cfg.logdir)) and is_log_file(target):
+        raise ConfigError("save_model", f"{target}: is one of the run's own logs in {cfg.logdir}; "
+                          "the checkpoint would replace it")
+
+
+def same_file(a: Path, b: Path) -> bool:
     """Do two paths name one file (through links too), whether or not it exists yet?"""
     try:
         return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
     except OSError:
         return False
 
+
+# ---- resume --------------------------------------------------------------------------------
 
 def _same(key: str, a, b) -> bool:
     return (tuple(a) == tuple(b)) if key == "sizes" and a is not None and b is not None else a == b
@@ -138,7 +245,7 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
     """The settings of a run resumed from a checkpoint whose config is `saved`.
 
     The settings that decide the numbers (DECIDING) come from the checkpoint; one given with
-    another value is refused (ValueError naming it). steps, log_interval and target_loss come
+    another value is refused (ConfigError naming it). steps, log_interval and target_loss come
     from the checkpoint unless given; the run folder too, unless logdir is given.
     given: the settings the caller chose; None: those that differ from TrainConfig()'s defaults
     (so through the library, a default given on purpose reads as not given)."""
@@ -149,8 +256,8 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
     for key in DECIDING:
         value = tuple(saved[key]) if key == "sizes" else saved[key]
         if key in given and not _same(key, getattr(cfg, key), value):
-            raise ValueError(f"{flag(key)} {getattr(cfg, key)} differs from the checkpoint's {value}; "
-                             "a resumed run keeps its settings")
+            raise ConfigError(key, f"{getattr(cfg, key)} differs from the checkpoint's {value}; "
+                              "a resumed run keeps its settings")
         changes[key] = value
     for key in (*KEPT_UNLESS_GIVEN, "logdir"):
         if key not in given and key in saved:

@@ -8,12 +8,12 @@ import json
 import os
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 
-from torch_bp.core.deck import DECK_SIZES
+from .config import ConfigError
 from .events import EventWriter, ScalarRows, inspect_event_file, repair_event_file
 from .pictures import IMAGES_SUFFIX
 
@@ -23,35 +23,6 @@ def atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-def default_logdir(cfg) -> Path:
-    """runs/<backend>_lr<η>_<sizes>_<data>[_bs<B>][_shuffle][_bias][_unitbias][_seed<n>]_<date-time>,
-    made unique: the settings first (TensorBoard cuts long run names at the end), not --steps
-    (a resumed run may go on); seed where it decides the initial weights or the order. A dry
-    run gets a temporary folder, leaving runs/ alone."""
-    if cfg.dry_run:
-        return Path(tempfile.mkdtemp(prefix="torch_bp-dry-run-"))
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    data = Path(cfg.data).stem if cfg.data else cfg.dataset
-    parts = [cfg.backend, f"lr{cfg.lr:g}", "-".join(map(str, cfg.sizes)), data]
-    if cfg.batch_size:
-        parts.append(f"bs{cfg.batch_size}")
-    if cfg.shuffle:
-        parts.append("shuffle")
-    if cfg.train_bias:
-        parts.append("bias")
-    if cfg.per_unit_bias:
-        parts.append("unitbias")
-    if cfg.shuffle or tuple(cfg.sizes) != DECK_SIZES:
-        parts.append(f"seed{cfg.seed}")
-    parts.append(stamp)
-    base = path = Path("runs") / "_".join(parts)
-    k = 1
-    while path.exists():
-        k += 1
-        path = base.with_name(f"{base.name}-{k}")
-    return path
 
 
 LOG_FILES = ("history.csv", "config.json", ".config.json.tmp")  # and events.out.tfevents.*
@@ -70,7 +41,7 @@ def _lock(path: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise ValueError(f"--logdir {path}: already holds a run (another run is writing there now)") from None
+        raise ConfigError("logdir", f"{path}: already holds a run (another run is writing there now)") from None
     return fd
 
 
@@ -92,17 +63,17 @@ def check_new_logdir(path: Path) -> None:
 def claim_new_logdir(path: Path) -> int:
     """check_new_logdir, the folder left locked (see _lock): the lock's file descriptor."""
     if path.exists() and not path.is_dir():
-        raise ValueError(f"--logdir {path}: exists and is not a directory")
+        raise ConfigError("logdir", f"{path}: exists and is not a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise ValueError(f"--logdir {path}: cannot write there ({e.strerror or e})") from None
+        raise ConfigError("logdir", f"{path}: cannot write there ({e.strerror or e})") from None
     fd = _lock(path)
     try:
         if any(path.iterdir()):
             if not _holds_no_round(path):
-                raise ValueError(f"--logdir {path}: already holds a run; choose a new folder "
-                                 "(or --resume a checkpoint of that run)")
+                raise ConfigError("logdir", f"{path}: already holds a run; choose a new folder "
+                                  "(or resume a checkpoint of that run)")
             for p in path.iterdir():
                 p.unlink()
     except BaseException:
@@ -148,10 +119,10 @@ class RunFolder:
             return cls(path, columns, history, EventWriter(path), lock)
         except FileExistsError:
             os.close(lock)
-            raise ValueError(f"--logdir {path}: already holds a run") from None
+            raise ConfigError("logdir", f"{path}: already holds a run") from None
         except OSError as e:
             os.close(lock)
-            raise ValueError(f"--logdir {path}: cannot write there ({e.strerror or e})") from None
+            raise ConfigError("logdir", f"{path}: cannot write there ({e.strerror or e})") from None
 
     @classmethod
     def resume(cls, path: Path, columns: list[str], rounds: int, logged=None) -> "RunFolder":
@@ -173,7 +144,7 @@ class RunFolder:
                 last = int(kept[-1].split(",", 1)[0]) if len(kept) > 1 else None
                 if last is not None and last not in steps:
                     raise ValueError(f"{events[-1]}: ends before round {last}, which history.csv holds (the "
-                                     "file was cut); resume into a new --logdir to keep this run as it is")
+                                     "file was cut); resume into a new run folder to keep this run as it is")
             _check_writable(path, [history_path, *events[-1:]])
             atomic_write_text(history_path, "".join(kept))
             if events:
@@ -182,7 +153,6 @@ class RunFolder:
         except BaseException:
             os.close(lock)
             raise
-        from tensorboard.compat.proto.event_pb2 import Event, SessionLog
         writer.write(Event(wall_time=time.time(), step=rounds + 1, session_log=SessionLog(status=SessionLog.START)))
         return cls(path, columns, open(history_path, "a", newline=""), writer, lock)
 
@@ -232,7 +202,7 @@ def _kept_history(path: Path, columns: list[str], rounds: int, logged) -> list[s
     for k, line in enumerate(lines[1:], start=2):
         head = line.split(",", 1)[0]
         if not head.isdigit() or line.count(",") != len(columns) or int(head) <= previous:
-            raise ValueError(f"{path}: line {k} is damaged; resume into a new --logdir to keep this run as it is")
+            raise ValueError(f"{path}: line {k} is damaged; resume into a new run folder to keep this run as it is")
         previous = int(head)
         if previous <= rounds:
             kept.append(line)
@@ -240,7 +210,7 @@ def _kept_history(path: Path, columns: list[str], rounds: int, logged) -> list[s
     last_kept = int(kept[-1].split(",", 1)[0]) if len(kept) > 1 else 0
     if last_logged is not None and last_kept < last_logged:
         raise ValueError(f"{path}: holds rounds up to {last_kept}, but the checkpoint is at round {rounds} "
-                         f"(round {last_logged} was logged): the file was cut; resume into a new --logdir "
+                         f"(round {last_logged} was logged): the file was cut; resume into a new run folder "
                          "to keep this run as it is")
     return kept
 
@@ -255,5 +225,5 @@ def _check_writable(path: Path, files: list[Path]) -> None:
             if f.exists():
                 open(f, "r+b").close()  # opened for writing, nothing written
     except OSError as e:
-        raise ValueError(f"--resume: the run folder {path} cannot be written ({e.strerror or e}); "
-                         "resume into a new --logdir") from None
+        raise ConfigError("resume", f": the run folder {path} cannot be written ({e.strerror or e}); "
+                          "resume into a new run folder") from None

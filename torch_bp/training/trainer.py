@@ -4,7 +4,7 @@ TensorBoard event file, with checkpoints, resume, and clean stops on a signal.
 The Trainer assembles the pieces of torch_bp.training and runs the loop; each concern lives in its
 own module: config (settings, resume policy), folder (the run's files), metrics (what a
 logged round holds), dashboard (TensorBoard extras), console (the terminal), checkpoint,
-signals. Set-up checks every input before anything is written (ValueError naming it).
+signals. Set-up checks every input before anything is written (ConfigError naming it).
 """
 from __future__ import annotations
 
@@ -19,25 +19,22 @@ from pathlib import Path
 import torch
 
 import torch_bp_launch as signals
-
-from torch_bp import __version__
+import torch_bp
 from torch_bp.core.chain_rule import backprop
-from torch_bp.core.numbers import read_json_object
-from torch_bp.core.data import DATASETS, BatchStream, file_sha256, load_data
-from torch_bp.core.deck import DECK_SIZES, is_deck_setting
+from torch_bp.core.data import BatchStream
+from torch_bp.core.deck import is_deck_setting
 from torch_bp.core.loss import half_sse
-from torch_bp.core.model import BackpropNet
 from torch_bp.core.sgd import BACKENDS
+
 from . import dashboard, pictures
 from .checkpoint import NonFiniteState, load_checkpoint, save_checkpoint
-from .config import Status, TrainConfig, check_places, is_own_run, resumed, validate
+from .config import ConfigError, Status, TrainConfig, check_device, check_places, is_own_run, resumed, validate
 from .console import Console
-from .folder import RunFolder, default_logdir, logged_rounds
+from .folder import RunFolder, is_log_file, logged_rounds
 from .metrics import MAX_SCALAR_PARAMETERS, Capture, LossWatch, MetricsBuffer, NonFiniteLoss, columns
+from .setup import build_model, default_logdir, initial_values, run_data, run_meta
 
 FLUSH_SECONDS = 2.0  # logged rounds are written out at least this often (checked every 64 rounds)
-# suggested --sizes for the built-in data sets, when the shape given does not fit
-SUGGESTED_SIZES = {"deck": "2,2,2", "xor": "2,3,1"}
 
 
 class RunFailed(RuntimeError):
@@ -109,11 +106,12 @@ class Trainer:
         self.out, self.err = out or sys.stdout, err or sys.stderr
         try:
             if cfg.resume and checkpoint is None:
-                checkpoint = load_checkpoint(cfg.resume)
+                checkpoint = _load(cfg.resume)
             if checkpoint is not None:
                 cfg = resumed(cfg, checkpoint["config"], given)
             cfg = validate(cfg)
-            check_places(cfg)
+            check_places(cfg, is_log_file)
+            self.device = check_device(cfg.device)
             self.checkpoint = checkpoint
             self._build(cfg)
         except OSError as e:  # an input file that cannot be read: bad input, like the rest
@@ -121,48 +119,34 @@ class Trainer:
 
     # ---- set-up: nothing is written ---------------------------------------------------------
     def _build(self, cfg: TrainConfig) -> None:
-        n_out = cfg.sizes[-1]
-        inputs, targets = load_data(cfg.data, n_out) if cfg.data else DATASETS[cfg.dataset]
-        if inputs.shape[1] != cfg.sizes[0] or targets.shape[1] != n_out:
-            source = cfg.data or f"--dataset {cfg.dataset}"
-            hidden = ",".join(map(str, cfg.sizes[1:-1])) or "3"
-            hint = SUGGESTED_SIZES.get(cfg.dataset) if cfg.data is None else None
-            hint = hint or f"{inputs.shape[1]},{hidden},{targets.shape[1]}"
-            raise ValueError(f"{source}: {inputs.shape[1]} inputs and {targets.shape[1]} targets per row "
-                             f"do not fit --sizes {','.join(map(str, cfg.sizes))}; try --sizes {hint}")
-        self.inputs, self.targets = inputs.to(cfg.device), targets.to(cfg.device)
-        self.model = model = BackpropNet(cfg.sizes, shared_bias=not cfg.per_unit_bias, seed=cfg.seed,
-                                         device=cfg.device, init="deck" if tuple(cfg.sizes) == DECK_SIZES else "random")
-        if cfg.init:
-            try:
-                model.load_values(read_json_object(cfg.init, "--init"))
-            except ValueError as e:
-                raise ValueError(str(e) if str(e).startswith("--init") else f"--init {cfg.init}: {e}") from None
+        inputs, targets = run_data(cfg)
+        self.inputs, self.targets = inputs.to(self.device), targets.to(self.device)
+        self.model = model = build_model(cfg, cfg.seed, self.device, initial_values(cfg))
         self.deck = is_deck_setting(model, self.inputs, self.targets, cfg.lr, cfg.train_bias)
         self.stream = BatchStream(self.inputs, self.targets, cfg.batch_size, cfg.shuffle, cfg.seed)
         self.sgd = BACKENDS[cfg.backend](model, cfg.lr, cfg.train_bias)
         self.start = self._load_checkpoint(cfg) if self.checkpoint is not None else 0
         self.full_loss = not self.stream.full_batch
         self.per_scalar = sum(p.numel() for p in model.parameters()) <= MAX_SCALAR_PARAMETERS
-        self.columns = columns(model, n_out, self.full_loss, cfg.check_grads, self.per_scalar)
-        self.cfg = replace(cfg, meta={
-            "torch": torch.__version__, "torch_bp": __version__, "python": sys.version.split()[0],
-            "data_sha256": file_sha256(cfg.data) if cfg.data else None,
-            "init_sha256": file_sha256(cfg.init) if cfg.init else None, "rows": len(inputs)})
+        self.columns = columns(model, cfg.sizes[-1], self.full_loss, cfg.check_grads, self.per_scalar)
+        self.cfg = replace(cfg, meta=run_meta(cfg, len(inputs)))
 
     def _load_checkpoint(self, cfg: TrainConfig) -> int:
         ckpt = self.checkpoint
         shapes = {k: tuple(v.shape) for k, v in ckpt["model"].items()}
         ours = {k: tuple(v.shape) for k, v in self.model.state_dict().items()}
         if shapes != ours:
-            raise ValueError(f"--resume {cfg.resume}: the checkpoint is for another network "
-                             f"({shapes}), not sizes {','.join(map(str, cfg.sizes))}")
+            raise ConfigError("resume", f"{cfg.resume}: the checkpoint is for another network "
+                              f"({shapes}), not sizes {','.join(map(str, cfg.sizes))}")
         self.model.load_state_dict(ckpt["model"])
         self.sgd.load_state_dict(ckpt["optimizer"])
-        self.stream.load_state_dict(ckpt["data_order"])
+        try:
+            self.stream.load_state_dict(ckpt["data_order"])
+        except ValueError as e:
+            raise ConfigError("resume", f"{cfg.resume}: the checkpoint's {e}") from None
         start = int(ckpt["round"])
         if start >= cfg.steps:
-            raise ValueError(f"--steps {cfg.steps}: the checkpoint already has {start} rounds")
+            raise ConfigError("steps", f"{cfg.steps}: the checkpoint already has {start} rounds")
         return start
 
     def _open(self, first_batch) -> RunFolder:
@@ -205,7 +189,7 @@ class Trainer:
                     raise NonFiniteLoss(f"{e}; stopped, logs up to that round kept in {folder.path}") from None
                 if isinstance(e, OSError):
                     raise RunFailed(f"{e.filename or folder.path}: {e.strerror or e}; stopped, logs written before "
-                                    f"it kept in {folder.path} (--resume its last checkpoint to go on)") from None
+                                    f"it kept in {folder.path} (resume from its last checkpoint to go on)") from None
                 raise
             result.signum = signals.caught()
             # The pictures in a child process: drawing them takes longer than the deck's whole
@@ -278,13 +262,21 @@ class Trainer:
         try:
             self._save(rounds)
         except NonFiniteState as e:
-            raise NonFiniteLoss(f"after round {rounds}: {e}") from None
+            raise NonFiniteLoss(f"after round {rounds}: checkpoint {e}") from None
 
     def _save(self, rounds: int) -> None:
         save_checkpoint(self.cfg.save_model, {
             "round": rounds, "model": self.model.state_dict(), "optimizer": self.sgd.state_dict(),
             "data_order": self.stream.state_dict(), "config": json.loads(json.dumps(self.cfg.to_dict())),
-            "torch_version": str(torch.__version__), "torch_bp_version": __version__})
+            "torch_version": str(torch.__version__), "torch_bp_version": torch_bp.__version__})
+
+
+def _load(path: str) -> dict:
+    """A checkpoint to resume from; ConfigError naming resume if it cannot be trusted."""
+    try:
+        return load_checkpoint(path)
+    except ValueError as e:
+        raise ConfigError("resume", str(e)) from None
 
 
 def train(cfg: TrainConfig, out=None, err=None, checkpoint: dict | None = None,

@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from torch_bp.viz import draw
 from torch_bp.core.chain_rule import backprop
 from torch_bp.core.data import DATASETS, load_data
-from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_LR, DECK_SIZES
+from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, is_deck_setting
 from torch_bp.core.model import BackpropNet
 
 MAX_LEGEND = 12  # parameters named in a legend; more are drawn unnamed
@@ -47,13 +47,6 @@ def read_history(logdir: str | Path) -> tuple[list[str], np.ndarray]:
     return columns, data.reshape(len(rows), len(columns))
 
 
-def is_deck_run(cfg: dict) -> bool:
-    """The setting slide 40's table describes: deck network, data and η, biases fixed."""
-    return (tuple(cfg["sizes"]) == DECK_SIZES and not cfg["per_unit_bias"] and not cfg.get("init")
-            and not cfg.get("data") and cfg["dataset"] == "deck" and cfg["lr"] == DECK_LR
-            and not cfg["train_bias"])
-
-
 def run_data(cfg: dict) -> tuple[torch.Tensor, torch.Tensor]:
     """The run's inputs (N, n_in) and targets (N, n_out), as its config names them."""
     if cfg.get("data"):
@@ -63,8 +56,15 @@ def run_data(cfg: dict) -> tuple[torch.Tensor, torch.Tensor]:
 
 def run_model(cfg: dict) -> BackpropNet:
     """A network of the run's shape (its parameters are set from history.csv)."""
-    return BackpropNet(cfg["sizes"], shared_bias=not cfg["per_unit_bias"], seed=cfg["seed"],
-                       init="deck" if tuple(cfg["sizes"]) == DECK_SIZES else "random")
+    return BackpropNet(cfg["sizes"], shared_bias=not cfg["per_unit_bias"], seed=cfg["seed"])
+
+
+def started_in_deck_setting(columns, data, cfg) -> bool:
+    """Did the run start in the deck's setting (core.deck.is_deck_setting), the one slide 40's
+    error table describes? Read from history.csv's first row; False where it logs only norms."""
+    inputs, targets = run_data(cfg)
+    drawn = network_at(columns, data[0], cfg, inputs, targets)
+    return drawn is not None and is_deck_setting(drawn[0], inputs, targets, cfg["lr"], cfg["train_bias"])
 
 
 def _log_axis(ax, rounds, values, **kw):
@@ -84,7 +84,7 @@ def loss_figure(columns, data, cfg) -> Figure:
     if full:
         _log_axis(ax, rounds, data[:, columns.index("loss/full")], color="#d95f02", lw=1.6,
                   label="E on all data (before the round's update)")
-    if is_deck_run(cfg):
+    if started_in_deck_setting(columns, data, cfg):
         table = [(r, float(v)) for r, v in DECK_ERROR_TABLE.items() if r <= rounds[-1]]
         ax.plot(*zip(*table), "o", mfc="none", mec="black", ms=7,
                 label=f"the deck's table (slide {DECK_ERROR_TABLE_SLIDE})")

@@ -1,0 +1,109 @@
+"""What a run and a sweep set up the same way: the data, the network, the metadata saved with
+the settings, and the folder's name. Nothing is written here; every failure is a ConfigError
+naming the setting."""
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import torch
+
+import torch_bp
+from torch_bp.core.data import DATASETS, file_sha256, load_data
+from torch_bp.core.deck import DECK_SIZES
+from torch_bp.core.model import BackpropNet
+from torch_bp.core.numbers import read_json_object
+
+from .config import ConfigError, RunConfig, TrainConfig
+
+# sizes that fit the built-in data sets, suggested when the shape given does not fit
+SUGGESTED_SIZES = {"deck": "2,2,2", "xor": "2,3,1"}
+
+
+def run_data(cfg: RunConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """The inputs (N, sizes[0]) and targets (N, sizes[-1]) the settings name, on the CPU."""
+    n_out = cfg.sizes[-1]
+    if cfg.data:
+        try:
+            inputs, targets = load_data(cfg.data, n_out)
+        except ValueError as e:
+            raise ConfigError("data", f"{cfg.data}: {e}") from None
+    else:
+        inputs, targets = DATASETS[cfg.dataset]
+    if inputs.shape[1] != cfg.sizes[0] or targets.shape[1] != n_out:
+        source, value = ("data", cfg.data) if cfg.data else ("dataset", cfg.dataset)
+        hidden = ",".join(map(str, cfg.sizes[1:-1])) or "3"
+        hint = SUGGESTED_SIZES.get(cfg.dataset) if cfg.data is None else None
+        raise ConfigError(source, f"{value}: {inputs.shape[1]} inputs and {targets.shape[1]} targets per row do not fit "
+                          f"the sizes {','.join(map(str, cfg.sizes))}",
+                          ("sizes", hint or f"{inputs.shape[1]},{hidden},{targets.shape[1]}"))
+    return inputs, targets
+
+
+def initial_values(cfg: RunConfig) -> dict | None:
+    """The init file's {parameter name: nested list}, or None for the network's own start."""
+    if not cfg.init:
+        return None
+    try:
+        return read_json_object(cfg.init, "")
+    except ValueError as e:
+        raise ConfigError("init", str(e).lstrip()) from None
+
+
+def build_model(cfg: RunConfig, seed: int, device, values: dict | None = None) -> BackpropNet:
+    """The network a run of these settings starts from: the deck's weights for the deck's
+    sizes, else seeded random ones; then `values` (initial_values) if given."""
+    model = BackpropNet(cfg.sizes, shared_bias=not cfg.per_unit_bias, seed=seed, device=device)
+    if values is not None:
+        try:
+            model.load_values(values)
+        except ValueError as e:
+            raise ConfigError("init", f"{cfg.init}: {e}") from None
+    return model
+
+
+def run_meta(cfg: RunConfig, rows: int, **more) -> dict:
+    """The versions and inputs' hashes saved with the settings (config.json's "meta")."""
+    return {"torch": torch.__version__, "torch_bp": torch_bp.__version__, "python": sys.version.split()[0],
+            "data_sha256": file_sha256(cfg.data) if cfg.data else None,
+            "init_sha256": file_sha256(cfg.init) if cfg.init else None, "rows": rows, **more}
+
+
+def name_parts(cfg: RunConfig) -> list[str]:
+    """The settings in a folder's name, most telling first (TensorBoard cuts long run names at
+    the end); not steps (a resumed run may go on); the seed where it decides the initial weights
+    or the order."""
+    data = Path(cfg.data).stem if cfg.data else cfg.dataset
+    if isinstance(cfg, TrainConfig):
+        parts = [cfg.backend, f"lr{cfg.lr:g}", "-".join(map(str, cfg.sizes)), data]
+    else:
+        parts = ["sweep", f"{len(cfg.lr)}lr", f"{len(cfg.seeds)}seed", f"{cfg.steps}steps",
+                 "-".join(map(str, cfg.sizes)), data]
+    if cfg.batch_size:
+        parts.append(f"bs{cfg.batch_size}")
+    if isinstance(cfg, TrainConfig):
+        parts += [flag for flag, on in (("shuffle", cfg.shuffle), ("bias", cfg.train_bias),
+                                         ("unitbias", cfg.per_unit_bias)) if on]
+        if cfg.shuffle or tuple(cfg.sizes) != DECK_SIZES:
+            parts.append(f"seed{cfg.seed}")
+    return parts
+
+
+def default_logdir(cfg: RunConfig, root: Path = Path("runs")) -> Path:
+    """A new folder under `root` named by the settings and the date and time, made unique:
+    runs/<backend>_lr<η>_<sizes>_<data>[_bs<B>][_shuffle][_bias][_unitbias][_seed<n>]_<date-time>
+    for a run, runs/<date-time>_sweep_<n>lr_<n>seed_<steps>steps_<sizes>_<data>[_bs<B>] for a
+    sweep. A dry run gets a temporary folder, leaving runs/ alone."""
+    if isinstance(cfg, TrainConfig) and cfg.dry_run:
+        return Path(tempfile.mkdtemp(prefix="torch_bp-dry-run-"))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    parts = name_parts(cfg)
+    parts = parts + [stamp] if isinstance(cfg, TrainConfig) else [stamp, *parts]
+    base = path = root / "_".join(parts)
+    k = 1
+    while path.exists():
+        k += 1
+        path = base.with_name(f"{base.name}-{k}")
+    return path
