@@ -375,14 +375,14 @@ def test_another_setting_from_the_command_line(capsys, tmp_path):
     assert json.loads(out)["diagnosis"]["mistake"] == "no-half" and json.loads(out)["diagnosis"]["first_wrong"] == "E_o1"
 
 
-def test_readme_shows_the_real_output(capsys):
-    readme = (ROOT / "README.md").read_text()
+def test_docs_show_the_real_check_output(capsys):
+    page = (ROOT / "docs" / "checking-your-working.md").read_text()
     start, end = "<!-- check:start -->", "<!-- check:end -->"
-    section = readme[readme.index(start) + len(start):readme.index(end)]
+    section = page[page.index(start) + len(start):page.index(end)]
     status, out, _ = run_main(capsys, "--check", "tests/data/learner_deck.json")
     assert status == 0
     assert "python scripts/explain.py --check tests/data/learner_deck.json" in section
-    assert out.strip() in section, "README's --check output is stale: paste a fresh run"
+    assert out.strip() in section, "docs/checking-your-working.md's --check output is stale: paste a fresh run"
 
 
 @pytest.mark.parametrize("content, says", [
