@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Mutation testing of torch_bp's core: does some test fail for every wrong line?
 
-    python scripts/mutants.py                    # every core file (see the README for the time)
+    python scripts/mutants.py                    # every core file (docs/mutation-testing.md: the time)
     python scripts/mutants.py --files loss.py    # one file
     python scripts/mutants.py --list             # the mutants, without running anything
 

@@ -5,7 +5,7 @@
     python scripts/benchmark.py --section train  # the 10,000-round run against the plain loop
     python scripts/benchmark.py --section scale --json bench.json
 
-The sections and how they measure: torch_bp/bench/ (README "Speed and memory").
+The sections and how they measure: scripts/bench/ (docs/speed.md).
 """
 import json
 import os
@@ -40,7 +40,7 @@ def build_parser() -> ArgumentParser:
 def main(argv=None) -> int:
     # A run hands its pictures to a child process as it ends (torch_bp.training.pictures: ~10 ms in
     # the run, then seconds of CPU beside it); here they would load the cores under the next
-    # repeats. What they cost is measured on its own (README, "The pictures").
+    # repeats. What they cost is measured on its own (docs/pictures.md).
     os.environ["TORCH_BP_FIGURES"] = "0"
     parser = build_parser()
     args = vars(parser.parse_args(argv))
