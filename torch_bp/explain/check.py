@@ -57,7 +57,7 @@ def read_values(values) -> dict[str, str]:
     for name, value in values.items():
         if name not in names:
             raise ValueError(f"unknown quantity {name!r}: the names are {names[0]}, {names[1]}, … {names[-1]} "
-                             "(the quantity names of explain.py --format json)")
+                             "(the quantity names of the worked example's rows)")
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ValueError(f"{name}: {json.dumps(value)} is not a number")
         text = value.strip() if isinstance(value, str) else repr(value)
