@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+import torch_bp_launch as signals
 from torch_bp.core.deck import DECK_ERROR_TABLE
 from .config import Status
+from .dashboard import DASHBOARD_URL, dashboard_hint
 
 TABLE_EVERY = 300        # the deck's error table lists every 300th round
 PROGRESS_SECONDS = 5.0   # runs longer than this print a progress line this often
@@ -48,8 +50,6 @@ class Console:
         return time.monotonic() - self.t_start
 
     def summary(self, result, save_model: str | None) -> None:
-        from .dashboard import DASHBOARD_URL, dashboard_hint
-
         def row(values, spec=".9f"):
             return ", ".join(f"{v:{spec}}" for v in values)
         outs = f"[{row(result.outputs[0])}]" if len(result.outputs) == 1 else f"{len(result.outputs)} rows, below"
@@ -72,8 +72,7 @@ class Console:
 def describe(result) -> str:
     """"finished: 10000 rounds", "interrupted (SIGINT) after 912 rounds", "reached E <= ..."."""
     if result.status is Status.INTERRUPTED:
-        from torch_bp_launch import name
-        return f"interrupted ({name(result.signum)}) after {result.rounds} rounds"
+        return f"interrupted ({signals.name(result.signum)}) after {result.rounds} rounds"
     if result.status is Status.REACHED:
         return f"reached E <= {result.target_loss:g} at round {result.rounds} in {result.seconds:.2f} s"
     return f"finished: {result.rounds} rounds"

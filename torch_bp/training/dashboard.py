@@ -12,7 +12,11 @@ import warnings
 from pathlib import Path
 
 import torch
-
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.compat.proto.graph_pb2 import GraphDef
+from tensorboard.compat.proto.versions_pb2 import VersionDef
+from torch.utils.tensorboard import summary as tbs
+from torch.utils.tensorboard._pytorch_graph import _set_model_to_eval, parse
 
 HPARAMS_METRIC = "loss/all_data_after_last_update"  # E on all data once the run is over: one value
 # As the Makefile's: TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with
@@ -55,7 +59,6 @@ def hparams(config: dict) -> dict:
 
 
 def write_hparams(events, config: dict) -> None:
-    from torch.utils.tensorboard import summary as tbs
     exp, ssi, _ = tbs.hparams(hparams(config), {HPARAMS_METRIC: 0.0})
     events.write_summary(exp)
     events.write_summary(ssi)
@@ -83,7 +86,6 @@ def write_start(events, config: dict, columns: list[str], model, first_trace, fi
     """The summaries written once, when a run starts: layout, hparams, config and round-1 text,
     and (graph_input given) the model graph. first_trace: backprop() of the run's own first
     batch, so the round-1 panel shows what history.csv's first row logs."""
-    from torch.utils.tensorboard import summary as tbs
     events.write_summary(tbs.custom_scalars(layout(columns)))
     write_hparams(events, config)
     events.write_summary(tbs.text("run/config", "```json\n" + json.dumps(config, indent=2) + "\n```"))
@@ -99,10 +101,6 @@ def graph_def(model, example_input):
     check_trace=False: the check re-runs the model and compares outputs with assert_close,
     whose first use imports torch.distributed.tensor (about a second, more than the whole
     10,000-round run of the deck's network)."""
-    import torch
-    from tensorboard.compat.proto.graph_pb2 import GraphDef
-    from tensorboard.compat.proto.versions_pb2 import VersionDef
-    from torch.utils.tensorboard._pytorch_graph import _set_model_to_eval, parse
     with _set_model_to_eval(model), warnings.catch_warnings():  # tracing warns that TorchScript is deprecated
         warnings.simplefilter("ignore", DeprecationWarning)
         trace = torch.jit.trace(model, example_input, check_trace=False)
@@ -113,7 +111,6 @@ def graph_def(model, example_input):
 def write_graph(events, model, example_input, err=None) -> None:
     """The model graph (a TorchScript trace); a failure is noted on `err`, never fatal."""
     try:
-        from tensorboard.compat.proto.event_pb2 import Event
         events.write(Event(wall_time=time.time(), graph_def=graph_def(model, example_input).SerializeToString()))
     except Exception as e:  # noqa: BLE001  the graph is a nicety; never lose a run over it
         if err is not None:
@@ -124,7 +121,6 @@ def write_end(events, config: dict, final_loss: float, last_round: int, finished
     """The HParams metric, the error on all data after the last update, logged once at the
     last round; a resumed run's settings again (its steps may have grown); for a run that was
     not interrupted, HParams' end-of-session record."""
-    from torch.utils.tensorboard import summary as tbs
     if resumed:
         write_hparams(events, config)
     events.write_summary(tbs.scalar(HPARAMS_METRIC, final_loss, new_style=True), step=last_round)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 MAX_LEGEND = 10  # seeds named in the legend; more are drawn unnamed
 MAX_POINTS = 4000  # points per line at most: longer sweeps are thinned evenly
@@ -14,8 +17,6 @@ def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np
                rounds_to_target: np.ndarray, diverged: np.ndarray, *, title: str,
                target_loss: float | None) -> list[Path]:
     """Write path_stem.svg (text as text) and path_stem.png; returns their paths."""
-    import matplotlib
-    from matplotlib.figure import Figure
     matplotlib.rcParams["svg.fonttype"] = "none"  # labels stay text in the SVG
     panels = 2 if target_loss is not None else 1
     fig = Figure(figsize=(6.4 * panels, 4.6))
@@ -52,7 +53,6 @@ def _plot_lines(axes, lr, seed, final_loss, rounds_to_target, diverged) -> None:
 
 def _label_axes(axes, lr, rounds_to_target, diverged, target_loss) -> None:
     """Scales, labels, titles, the target line, the legend, plain tick labels."""
-    from matplotlib.ticker import FuncFormatter
     axes[0].set(xscale="log", yscale="log", xlabel="learning rate η", ylabel="E_total after the last update",
                 title="final error")
     if target_loss is not None:
