@@ -11,12 +11,12 @@ The package is laid out as its layers; imports point down only (import-linter ch
 
 The public API is below; everything else is reachable by its module.
 """
-__version__ = "0.1.0"
-
 from .core.chain_rule import LayerTrace, Trace, backprop, manual_gradients
 from .core.deck import DECK_INPUTS, DECK_LR, DECK_TARGETS
 from .core.loss import half_sse, half_sse_terms
 from .core.model import BackpropNet, SharedBiasLinear
+
+__version__ = "0.1.0"
 
 __all__ = ["BackpropNet", "SharedBiasLinear", "half_sse", "half_sse_terms", "backprop", "manual_gradients",
            "Trace", "LayerTrace", "DECK_INPUTS", "DECK_TARGETS", "DECK_LR"]
