@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Writes what the scripts print and save for a fixed set of commands into OUT, so that two
 # versions of torch_bp can be compared byte for byte:
-#     tools/same_outputs.sh /tmp/before   # on the old commit (a git worktree of it)
-#     tools/same_outputs.sh /tmp/after    # on the new one
+#     scripts/same_outputs.sh /tmp/before   # on the old commit (a git worktree of it)
+#     scripts/same_outputs.sh /tmp/after    # on the new one
 #     diff -r /tmp/before /tmp/after && echo "outputs unchanged"
 # Compared: train.py's history.csv (bitwise), explain.py in every format (and --check),
 # sweep.py's results.csv and plot.py's chart. Run from the checkout's root; PYTHON overrides
 # the interpreter (default: .venv/bin/python).
 set -euo pipefail
-OUT=${1:?usage: tools/same_outputs.sh OUT_DIR}
+OUT=${1:?usage: scripts/same_outputs.sh OUT_DIR}
 PY=${PYTHON:-.venv/bin/python}
 export TORCH_BP_FIGURES=0 PYTHONHASHSEED=0 SOURCE_DATE_EPOCH=0  # SVGs carry no date
 rm -rf "$OUT"; mkdir -p "$OUT"
