@@ -11,6 +11,7 @@ set -euo pipefail
 OUT=${1:?usage: scripts/same_outputs.sh OUT_DIR}
 PY=${PYTHON:-.venv/bin/python}
 export TORCH_BP_FIGURES=0 PYTHONHASHSEED=0 SOURCE_DATE_EPOCH=0  # SVGs carry no date
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"  # this checkout's torch_bp, whichever one pip installed
 rm -rf "$OUT"; mkdir -p "$OUT"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
