@@ -191,6 +191,6 @@ def device_arg(text: str) -> str:
 def read_json_object(path: str, flag_name: str, keys: str = "parameter names") -> dict:
     """numbers.read_json_object, as bad input (InputError naming the flag)."""
     try:
-        return numbers.read_json_object(path, flag_name, keys)
+        return numbers.read_json_object(path, keys)
     except ValueError as e:
-        raise InputError(str(e)) from None
+        raise InputError(f"{flag_name} {e}") from None

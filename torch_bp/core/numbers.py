@@ -28,15 +28,15 @@ def parse_json(text: str):
         raise ValueError("nested too deeply") from None
 
 
-def read_json_object(path: str, what: str, keys: str = "parameter names") -> dict:
-    """A JSON file holding one object, e.g. parameter names to nested lists; ValueError if not."""
+def read_json_object(path: str, keys: str = "parameter names") -> dict:
+    """A JSON file holding one object, e.g. parameter names to nested lists; ValueError naming the file if not."""
     try:
         values = parse_json(Path(path).read_text())
     except OSError as e:
-        raise ValueError(f"{what} {path}: cannot read it ({e.strerror or e})") from None
+        raise ValueError(f"{path}: cannot read it ({e.strerror or e})") from None
     except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, a huge integer, deep nesting
-        raise ValueError(f"{what} {path}: not valid JSON ({e})") from None
+        raise ValueError(f"{path}: not valid JSON ({e})") from None
     if not isinstance(values, dict):
-        raise ValueError(f"{what} {path}: expected a JSON object of {keys}")
+        raise ValueError(f"{path}: expected a JSON object of {keys}")
     return values
 

@@ -47,9 +47,9 @@ def initial_values(cfg: RunConfig) -> dict | None:
     if not cfg.init:
         return None
     try:
-        return read_json_object(cfg.init, "")
+        return read_json_object(cfg.init)
     except ValueError as e:
-        raise ConfigError("init", str(e).lstrip()) from None
+        raise ConfigError("init", str(e)) from None
 
 
 def build_model(cfg: RunConfig, seed: int, device, values: dict | None = None) -> BackpropNet:
