@@ -62,7 +62,7 @@ class ScalarRows:
     def encode(self, steps, wall_times, values) -> bytes:
         """Framed records for rounds `steps` (N,), `wall_times` (N,) and `values` (N, len(tags)),
         each value rounded to float32 (beyond float32's range: ±inf)."""
-        values = np.asarray(values, dtype=np.float64)
+        values = np.asarray(values)
         if values.ndim != 2 or values.shape[1] != len(self.tags) or not len(steps) == len(wall_times) == len(values):
             raise ValueError(f"expected N steps, N wall times and (N, {len(self.tags)}) values, got "
                              f"{np.shape(steps)}, {np.shape(wall_times)} and {values.shape}")
