@@ -153,20 +153,6 @@ def test_figures_of_a_bad_folder_is_one_line_and_status_2(tmp_path, capsys):
     assert err.count("\n") == 1 and "not a readable run folder" in err
 
 
-@pytest.mark.parametrize("size", [0, 100, 70_000])  # up to a network picture's PNG
-def test_one_event_is_framed_as_the_block_framer_frames_it(tmp_path, size):
-    from tensorboard.compat.proto.event_pb2 import Event
-
-    from torch_bp.training.events import EventWriter, frame_records
-    event = Event(wall_time=1.5, step=3, file_version="x" * size)
-    writer = EventWriter(tmp_path)  # its first record: the file version
-    writer.write(event)
-    writer.close()
-    data = writer.path.read_bytes()
-    framed = data[12 + int.from_bytes(data[:8], "little") + 4:]  # after the first record
-    assert framed == frame_records(np.frombuffer(event.SerializeToString(), dtype=np.uint8)[None])
-
-
 def test_a_drawing_that_fails_leaves_its_one_line_in_the_log(tmp_path, monkeypatch):
     from torch_bp.training import pictures
     monkeypatch.setenv("TORCH_BP_FIGURES", "1")

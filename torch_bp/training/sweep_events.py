@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .events import SCALARS_METADATA, ScalarRows, frame_records
+from .events import SCALARS_METADATA, ScalarRows, frame
 
 MAX_SESSIONS = 10_000  # HParams sessions at most; larger sweeps get one for every n-th network
 CURVES = 6  # representative networks whose loss curves go to TensorBoard
@@ -24,7 +24,6 @@ def write_events(logdir: Path, config_json: str, res, lr, seed, diverged, err) -
     config = tbs.text("sweep/config", "```json\n" + config_json + "\n```")
     _write_event_file(logdir, _frame([Event(wall_time=now, file_version="brain.Event:2"),
                                       Event(wall_time=now, summary=exp), Event(wall_time=now, summary=config)]))
-    # Records of equal length are framed (CRC-32C) together: a few numpy passes for all networks.
     head = _frame([Event(wall_time=now, file_version="brain.Event:2")])[0]
     tail = _frame([Event(wall_time=now, summary=_session_end())])[0]
     curves = set(representatives(lr, res.final_loss, res.rounds_to_target, diverged))
@@ -96,19 +95,8 @@ def _hparams_summary(tag: str, data):
 
 
 def _frame(events: list) -> list[bytes]:
-    """Each event as a framed TFRecord, those of equal length checksummed in one batch."""
-    blobs = [e.SerializeToString() for e in events]
-    framed: list[bytes] = [b""] * len(blobs)
-    by_length: dict[int, list[int]] = {}
-    for i, b in enumerate(blobs):
-        by_length.setdefault(len(b), []).append(i)
-    for length, idx in by_length.items():
-        rows = np.frombuffer(b"".join(blobs[i] for i in idx), dtype=np.uint8).reshape(len(idx), length)
-        data = frame_records(rows)
-        step = len(data) // len(idx)
-        for j, i in enumerate(idx):
-            framed[i] = data[j * step:(j + 1) * step]
-    return framed
+    """Each event as a framed TFRecord."""
+    return [frame(e.SerializeToString()) for e in events]
 
 
 def _write_event_file(folder: Path, records: list[bytes]) -> None:
