@@ -7,6 +7,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+from tensorboard.compat.proto.tensor_pb2 import TensorProto
+from tensorboard.plugins.hparams.api_pb2 import Status
+from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData, SessionEndInfo, SessionStartInfo
+from torch.utils.tensorboard import summary as tbs
 
 from .events import SCALARS_METADATA, ScalarRows, frame
 
@@ -17,8 +23,6 @@ METRICS = ["sweep/final_loss", "sweep/min_loss", "sweep/rounds_to_target", "swee
 
 def write_events(logdir: Path, config_json: str, res, lr, seed, diverged, err) -> None:
     """The HParams experiment in the sweep folder; one session per network under networks/."""
-    from tensorboard.compat.proto.event_pb2 import Event
-    from torch.utils.tensorboard import summary as tbs
     now = time.time()
     exp, _, _ = tbs.hparams({"lr": float(lr[0]), "seed": int(seed[0])}, {m: 0.0 for m in METRICS})
     config = tbs.text("sweep/config", "```json\n" + config_json + "\n```")
@@ -49,8 +53,6 @@ def write_events(logdir: Path, config_json: str, res, lr, seed, diverged, err) -
 
 def _metrics(res, diverged, k: int):
     """Network k's sweep/* metrics as one Summary (rounds_to_target left out when never reached)."""
-    from tensorboard.compat.proto.summary_pb2 import Summary
-    from tensorboard.compat.proto.tensor_pb2 import TensorProto
     values = [res.final_loss[k], res.min_loss[k], res.rounds_to_target[k] or None, float(diverged[k])]
     return Summary(value=[Summary.Value(tag=m, metadata=SCALARS_METADATA,
                                         tensor=TensorProto(dtype="DT_FLOAT", float_val=[v]))
@@ -73,7 +75,6 @@ def representatives(lr, final_loss, rounds_to_target, diverged, count: int = CUR
 
 
 def _session_start(hparams: dict):
-    from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData, SessionStartInfo
     info = SessionStartInfo()
     for key, value in hparams.items():
         info.hparams[key].number_value = value
@@ -81,14 +82,11 @@ def _session_start(hparams: dict):
 
 
 def _session_end():
-    from tensorboard.plugins.hparams.api_pb2 import Status
-    from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData, SessionEndInfo
     return _hparams_summary("_hparams_/session_end_info",
                             HParamsPluginData(session_end_info=SessionEndInfo(status=Status.STATUS_SUCCESS), version=0))
 
 
 def _hparams_summary(tag: str, data):
-    from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
     meta = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="hparams",
                                                                   content=data.SerializeToString()))
     return Summary(value=[Summary.Value(tag=tag, metadata=meta)])
