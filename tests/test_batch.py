@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 from hypothesis import given
-from test_gradients import networks_and_data
+from strategies import networks_and_data
 from logs import read_history
 from tolerances import DTYPE, EXACT_ISH, TRAJECTORY
 

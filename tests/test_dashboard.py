@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from browser import BROWSER, chromium
 from conftest import ROOT
 from torch_bp.cli import figures as figures_command
 from torch_bp.viz import figures
@@ -141,7 +142,6 @@ def test_the_printed_hint_works_when_pasted(tmp_path, train_script, capsys):
 def test_time_series_opens_on_the_loss_in_a_real_browser(server, default_run, tmp_path):
     """The address the hint and `make dashboard` print, in headless Chromium: loss/total's card is
     pinned above every group (which TensorBoard sorts by name: bias, grad, loss, ...)."""
-    from test_explain_html import BROWSER, chromium
     if BROWSER is None:
         pytest.skip("no chromium")
     server.wait_for(f"/data/plugin/scalars/scalars?run={default_run.name}&tag=loss/total", lambda a: len(a) >= 10_000)

@@ -2,9 +2,7 @@
 disk, the test reads the DOM it rendered and looks at a screenshot. Under CI (CI=true) a
 missing browser is a failure, not a skip (.ci/run installs Debian's chromium)."""
 import json
-import os
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 
@@ -12,23 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from browser import chromium, needs_browser
 from conftest import load_script
 
 explain = load_script("explain")
-BROWSER = shutil.which("chromium")
-if BROWSER is None and os.environ.get("CI") == "true":
-    pytest.fail("CI: the browser test needs Debian's chromium (.ci/run installs it)", pytrace=False)
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="no chromium (apt-get install -y chromium)")
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def chromium(tmp_path, *args) -> subprocess.CompletedProcess:
-    """Headless Chromium with a new, empty profile and nothing fetched but the page."""
-    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"  # a new, empty one each time
-    return subprocess.run([BROWSER, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
-                          text=True, timeout=120)
+pytestmark = needs_browser()
 
 
 class Rows(HTMLParser):

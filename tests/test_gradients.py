@@ -3,8 +3,8 @@ autograd, central finite differences (and torch.autograd.gradcheck), and a liter
 transcription of the deck's scalar code."""
 import torch
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from oracles import deck_code
+from strategies import networks_and_data
 from tolerances import DTYPE, EXACT_ISH, FD_EPS, FINITE_DIFF
 
 from torch_bp import (DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet, backprop, half_sse,
@@ -42,25 +42,6 @@ def central_differences(model, inputs, targets, eps=FD_EPS):
                 gflat[k] = (e_plus - e_minus) / (2 * eps)
             grads[name] = g
     return grads
-
-
-# Random networks: 1 to 4 layers, widths 1 to 6, batch 1 to 8, shared or per-unit biases,
-# weights and data drawn by a seeded generator (hypothesis draws the seed).
-@st.composite
-def networks_and_data(draw):
-    sizes = draw(st.lists(st.integers(1, 6), min_size=2, max_size=5))
-    shared = draw(st.booleans())
-    batch = draw(st.integers(1, 8))
-    seed = draw(st.integers(0, 2**31 - 1))
-    scale = draw(st.sampled_from([0.5, 1.0, 3.0]))  # 3.0 reaches sigmoid's flat tails
-    g = torch.Generator().manual_seed(seed)
-    model = BackpropNet(sizes, shared_bias=shared, seed=seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(scale * torch.randn(p.shape, generator=g, dtype=DTYPE))
-    inputs = torch.randn(batch, sizes[0], generator=g, dtype=DTYPE)
-    targets = torch.rand(batch, sizes[-1], generator=g, dtype=DTYPE)
-    return model, inputs, targets
 
 
 def test_seed_manual_equals_autograd():

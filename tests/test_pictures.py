@@ -9,6 +9,7 @@ import pytest
 import torch
 from logs import read_events, read_history
 from oracles import deck_code
+from svg import svg_texts
 
 from torch_bp import DECK_INPUTS, DECK_TARGETS, BackpropNet, backprop
 from torch_bp.cli import figures as figures_command
@@ -16,12 +17,6 @@ from torch_bp.viz import draw, figures
 from torch_bp.core.data import XOR_INPUTS, XOR_TARGETS
 
 DECK_W = (0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55)
-
-
-def svg_texts(path) -> set[str]:
-    """Every <text> of an SVG (svg.fonttype 'none' keeps each line of text as one)."""
-    root = ET.parse(path).getroot()
-    return {"".join(t.itertext()).strip() for t in root.iter("{http://www.w3.org/2000/svg}text")}
 
 
 @pytest.fixture(scope="module")

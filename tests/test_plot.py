@@ -1,6 +1,6 @@
 """scripts/plot.py: runs compared on one chart, labelled by the settings in which they differ."""
 import pytest
-from test_pictures import svg_texts
+from svg import svg_texts
 
 from conftest import load_script
 
