@@ -15,16 +15,16 @@ ROOT = Path(__file__).resolve().parents[2]
 # The core, and the tests that cover each file (pytest arguments; fast subsets, run with -x).
 # The ONE place that names the files: paths move here when modules move.
 FILES = {
-    "torch_bp/core/chain_rule.py": ["tests/test_deck_numbers.py", "tests/test_core_properties.py",
-                               "tests/test_sweep.py::test_each_devices_products_and_sums_are_the_same_formulas",
-                               "tests/test_sweep.py::test_stacked_backprop_matches_vmap_autograd",
-                               "tests/test_sweep.py::test_stacked_trace_is_each_networks_trace",
-                               "tests/test_gradients.py"],
-    "torch_bp/core/loss.py": ["tests/test_model.py", "tests/test_core_properties.py"],
-    "torch_bp/core/sgd.py": ["tests/test_core_properties.py", "tests/test_deck_numbers.py"],
-    "torch_bp/core/model.py": ["tests/test_model.py", "tests/test_core_properties.py", "tests/test_deck_numbers.py"],
-    "torch_bp/core/data.py": ["tests/test_data.py", "tests/test_batch.py::test_batches_in_data_order_last_one_smaller",
-                         "tests/test_batch.py::test_shuffled_order_is_seeded_and_covers_each_epoch"],
-    "torch_bp/training/checkpoint.py": ["tests/test_checkpoint.py"],
-    "torch_bp/training/events.py": ["tests/test_events_golden.py", "tests/test_event_files.py"],
+    "torch_bp/core/chain_rule.py": ["tests/core/test_deck_numbers.py", "tests/core/test_core_properties.py",
+                               "tests/training/test_sweep.py::test_each_devices_products_and_sums_are_the_same_formulas",
+                               "tests/training/test_sweep.py::test_stacked_backprop_matches_vmap_autograd",
+                               "tests/training/test_sweep.py::test_stacked_trace_is_each_networks_trace",
+                               "tests/core/test_gradients.py"],
+    "torch_bp/core/loss.py": ["tests/core/test_model.py", "tests/core/test_core_properties.py"],
+    "torch_bp/core/sgd.py": ["tests/core/test_core_properties.py", "tests/core/test_deck_numbers.py"],
+    "torch_bp/core/model.py": ["tests/core/test_model.py", "tests/core/test_core_properties.py", "tests/core/test_deck_numbers.py"],
+    "torch_bp/core/data.py": ["tests/core/test_data.py", "tests/training/test_batch.py::test_batches_in_data_order_last_one_smaller",
+                         "tests/training/test_batch.py::test_shuffled_order_is_seeded_and_covers_each_epoch"],
+    "torch_bp/training/checkpoint.py": ["tests/training/test_checkpoint.py"],
+    "torch_bp/training/events.py": ["tests/training/test_events_golden.py", "tests/training/test_event_files.py"],
 }

@@ -243,7 +243,7 @@ EXPLAIN_CASES = [
     E("--rounds", "nan"), E("--rounds", "inf"), E("--rounds", "1,,2"),
     E("--bogus", names=["--bogus"]), E("--only-differences=yes", names=["--only-differences"]),
     E("--weights", "{files}/missing.json", subprocess=True),
-    *file_cases(E, "--check", [  # the learner's values; their own bad values: tests/test_check.py
+    *file_cases(E, "--check", [  # the learner's values; their own bad values: tests/explain/test_check.py
         "missing.json", "adir.json", "UNREADABLE:noread.json", "empty.json",
         "bad.json", "list.json", "string.json", "binary.json",
         "init_missing_name.json", "deep.json", "init_huge_int.json",

@@ -74,7 +74,7 @@ class Server:
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
     """`make train`'s run: the deck, 10,000 rounds, every round logged, and the milestone images
-    the run's child process would add (drawn here; tests/test_pictures.py runs the child)."""
+    the run's child process would add (drawn here; tests/viz/test_pictures.py runs the child)."""
     logdir = tmp_path_factory.mktemp("dash") / "deck"
     result = train(TrainConfig(logdir=str(logdir)), out=io.StringIO())
     assert result.rounds == 10_000 and result.figures is None  # TORCH_BP_FIGURES=0 under pytest

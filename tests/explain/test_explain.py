@@ -23,7 +23,7 @@ from torch_bp.core.deck import DECK_WEIGHTS
 from torch_bp.core.deck import ARTICLE_PRINTED, DECK_ERROR_TABLE, DECK_PRINTED
 from torch_bp.core.sgd import autograd_sgd
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Every number the deck prints: its verdict.
 DECK_VERDICTS = {

@@ -3,7 +3,7 @@
 The learner's numbers are made here by `working()`, a transcription of the slides' scalar
 formulas in plain Python floats with each catalogued mistake written in by hand; it shares
 nothing with torch_bp.explain.check. What a diagnosis should be is worked out here from those numbers
-and the definitions in the issue; report.verdict (pinned by tests/test_explain.py) is the one
+and the definitions in the issue; report.verdict (pinned by tests/explain/test_explain.py) is the one
 comparison at a printed precision both use.
 """
 import importlib.util
@@ -23,7 +23,7 @@ from torch_bp.explain import check
 from torch_bp.explain.report import verdict
 from torch_bp.core.deck import DECK_PRINTED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 DECK = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55,
         "b1": 0.35, "b2": 0.60, "i1": 0.05, "i2": 0.10, "t1": 0.01, "t2": 0.99, "eta": 0.5}
