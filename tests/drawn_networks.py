@@ -17,7 +17,7 @@ from tolerances import DTYPE
 
 from torch_bp import BackpropNet
 
-COUNT = 10  # networks per example: 100 examples draw 1,000 networks
+COUNT = 25  # networks per example: 40 examples draw 1,000 networks
 
 
 @dataclass
@@ -34,7 +34,8 @@ class NetworkBatch:
             yield self.model, inputs, targets
 
     def __repr__(self) -> str:
-        return f"NetworkBatch(sizes={self.model.sizes}, shared_bias={self.model.shared_bias}, {len(self.draws)} networks)"
+        m = self.model
+        return f"NetworkBatch(sizes={m.sizes}, shared_bias={m.shared_bias}, {len(self.draws)} networks)"
 
 
 @st.composite

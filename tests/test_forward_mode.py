@@ -93,7 +93,7 @@ def test_deck_forward_is_transpose_of_reverse():
         check_transpose(model, DECK_INPUTS, DECK_TARGETS, g, f"deck #{k}")
 
 
-@settings(max_examples=30)  # × drawn_networks.COUNT = 300 networks
+@settings(max_examples=10)  # × drawn_networks.COUNT = 250 networks
 @given(network_batches())
 def test_drawn_networks_jvp(batch):
     g = torch.Generator().manual_seed(len(batch.draws[0][1]))

@@ -39,7 +39,8 @@ def test_reference_transcribes_the_decks_numbers():
     assert [float(w) for w in reference.W] == [*sum(DECK_WEIGHTS["layers.0.weight"], []),
                                                *sum(DECK_WEIGHTS["layers.1.weight"], [])]
     assert (float(reference.B1), float(reference.B2)) == (DECK_WEIGHTS["layers.0.bias"], DECK_WEIGHTS["layers.1.bias"])
-    assert [float(x) for x in (*reference.I, *reference.TARGET)] == [*DECK_INPUTS[0].tolist(), *DECK_TARGETS[0].tolist()]
+    data = [*DECK_INPUTS[0].tolist(), *DECK_TARGETS[0].tolist()]
+    assert [float(x) for x in (*reference.I, *reference.TARGET)] == data
     assert float(reference.ETA) == DECK_LR
 
 

@@ -40,11 +40,11 @@ def test_truncation_arm(table):
 
 def test_the_v_of_central_differences(rows, table):
     """Central differences are best near h = 1e-4 … 1e-3 (2e-10 here; the issue guessed 1e-5 … 1e-4,
-    but round-off u·E/(h·∂E/∂w1) ≈ 8e-14/h meets truncation 2e-4·h² at h ≈ 6e-4), worse on both
+    but round-off u·E/(h·∂E/∂w1) ≈ 8e-14/h plus truncation 2e-4·h² is least at h ≈ 6e-4), worse on both
     sides, a 14 % error at h = 1e-12, and no digit at all once E(w1 + h) − E(w1 − h) rounds to 0."""
     assert best_step(rows, CD).h in (1e-4, 1e-3)
     assert best_step(rows, CD).relative_errors[CD] < 1e-9
-    assert best_step(rows, FD).h in (1e-6, 1e-5)  # forward: √(u·E·2/(|E''|)) ≈ 5e-6
+    assert best_step(rows, FD).h in (1e-6, 1e-5)  # forward: 8e-14/h + 3.5e-3·h is least at h ≈ 5e-6
     assert table[1e-1][CD] > 1e-6 and table[1e-8][CD] > 1e-6
     assert table[1e-12][CD] > 0.1
     assert all(table[h][m] == 1.0 for h in STEPS if h <= 1e-14 for m in (FD, CD))

@@ -65,7 +65,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--step-sizes", action="store_true",
                    help="∂E_total/∂w1 of the deck by forward differences, central differences and the complex "
                         "step at h = 1e-1 … 1e-200: each one's relative error against 50 digits")
-    p.add_argument("--figure", type=path_arg, metavar="FILE", help="with --step-sizes: also draw it, to FILE (.svg or .png)")
+    p.add_argument("--figure", type=path_arg, metavar="FILE",
+                   help="with --step-sizes: also draw it, to FILE (.svg or .png)")
     return p
 
 
@@ -81,8 +82,8 @@ def _proof(args, given: set[str]) -> int:
     """--reference, or --step-sizes [--figure FILE]: printed in args.format."""
     try:
         chosen = [d for d in PROOFS if getattr(args, d)]
-        if len(chosen) != 1:
-            raise InputError("--figure: only with --step-sizes" if not chosen else "--reference, --step-sizes: one at a time")
+        if len(chosen) > 1:
+            raise InputError("--reference, --step-sizes: one at a time")
         if args.figure is not None and not args.step_sizes:
             raise InputError("--figure: only with --step-sizes")
         if others := [_flag(d) for d in SETTING_FLAGS if d in given]:
@@ -99,8 +100,9 @@ def _proof(args, given: set[str]) -> int:
             rows = step_sizes.step_table()
             if args.figure is not None:
                 errors = {m: [r.relative_errors[m] for r in rows] for m in step_sizes.METHODS}
+                figure = step_size_figure([r.h for r in rows], errors, "∂E_total/∂w1 of the deck")
                 try:
-                    save_figure(step_size_figure([r.h for r in rows], errors, "∂E_total/∂w1 of the deck"), args.figure)
+                    save_figure(figure, args.figure)
                 except OSError as e:
                     raise InputError(f"--figure {args.figure}: cannot write it ({e.strerror or e})") from None
             text = step_sizes.RENDERERS[args.format](rows)

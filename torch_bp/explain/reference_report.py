@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from functools import cache
 
-from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_INPUTS, DECK_LR, DECK_PRINTED, DECK_TARGETS
+from torch_bp.core.deck import (DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_INPUTS, DECK_LR, DECK_PRINTED,
+                                DECK_TARGETS)
 from torch_bp.core.model import BackpropNet
 from torch_bp.core.sgd import manual_sgd
 from . import reference
@@ -72,7 +73,8 @@ def _printings() -> dict[str, list[tuple[str, str, str]]]:
         out.setdefault(key.split(" (")[0], []).append((key, text, f"slides {number} ({title})"))
     number, title = DECK_ERROR_TABLE_SLIDE.split(" ", 1)
     for r, text in DECK_ERROR_TABLE.items():
-        out.setdefault(f"E_total at round {r}", []).append((f"E_total at round {r}", text, f"slides {number} ({title})"))
+        key = f"E_total at round {r}"
+        out.setdefault(key, []).append((key, text, f"slides {number} ({title})"))
     return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 
 import torch
 
@@ -57,8 +58,10 @@ def derivatives(h: float) -> dict[str, float]:
     }
 
 
-def step_table(steps=STEPS) -> list[StepRow]:
-    """One row per step h: each method's value and relative error against the reference."""
+@cache
+def step_table(steps: tuple[float, ...] = STEPS) -> list[StepRow]:
+    """One row per step h: each method's value and relative error against the reference
+    (computed once per process: callers only read the rows)."""
     exact = reference.round_one()[QUANTITY]
     rows = []
     for h in steps:
