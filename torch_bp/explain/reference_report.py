@@ -95,9 +95,12 @@ def float64_training(rounds: tuple[int, ...] = ROUNDS) -> dict[int, dict[str, fl
 
 
 def _rows(section: str, quantity: str, exact, value: float, printings) -> list[ReferenceRow]:
+    """One row per printing of the quantity (one row if it is not printed)."""
     base = dict(section=section, exact=reference.text(exact), float64=value, ulps=ulps(value, exact))
-    rows = [ReferenceRow(quantity=key, printed=text, source=source, **dict(zip(("digits", "note"),
-                         printed_digits(exact, text))), **base) for key, text, source in printings]
+    rows = []
+    for key, text, source in printings:
+        digits, note = printed_digits(exact, text)
+        rows.append(ReferenceRow(quantity=key, printed=text, source=source, digits=digits, note=note, **base))
     return rows or [ReferenceRow(quantity=quantity, **base)]
 
 
