@@ -249,6 +249,10 @@ EXPLAIN_CASES = [
         "init_missing_name.json", "deep.json", "init_huge_int.json",
     ]),
     E("--check", ""), E("--check", "{files}/missing.json", subprocess=True),
+    # --reference, --step-sizes [--figure FILE]: the deck only; a bad --figure fails before any work
+    E("--figure", "{tmp}/x.svg"), E("--figure", "", "--step-sizes"), E("--figure", "{tmp}/x.pdf", "--step-sizes"),
+    E("--figure", "{tmp}/no/such/folder/x.svg", "--step-sizes"), E("--reference", "--format", "html"),
+    E("--reference", "--step-sizes"), E("--step-sizes", "--lr", "0.1"), E("--reference", "--check", "{files}/bad.json"),
 ]
 
 

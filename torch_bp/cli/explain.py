@@ -8,8 +8,11 @@ the deck's network, the value the deck (or the article it follows) prints, with 
     python scripts/explain.py --weights w.json --inputs 0.1,0.2 --lr 0.1  # another 2-2-2 setting
     python scripts/explain.py --format html > worked-example.html   # one page, opens from disk
     python scripts/explain.py --check mine.json      # a learner's numbers: the first wrong one, the mistake
+    python scripts/explain.py --reference            # every number to 50 digits: the slides' digits, float64's ulps
+    python scripts/explain.py --step-sizes --figure docs/step-sizes.svg   # differences vs the complex step
 """
 import sys
+from pathlib import Path
 
 import torch
 
@@ -18,9 +21,11 @@ from torch_bp.cli.args import (ArgumentParser, InputError, counts, fail, finite_
 from torch_bp.core.chain_rule import backprop
 from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS
 from torch_bp.core.model import BackpropNet
-from torch_bp.explain import check, check_render, report, report_render
+from torch_bp.explain import (check, check_render, reference_render, reference_report, report, report_render,
+                              step_sizes)
 from torch_bp.explain.report_html import to_html
 from torch_bp.viz import draw
+from torch_bp.viz.step_sizes import step_size_figure, save_figure
 
 PROG = "explain.py"
 # --format markdown: the heading and the line under it, with and without --only-differences.
@@ -54,7 +59,57 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--check", type=path_arg, metavar="FILE",
                    help="JSON {quantity: your value} (names as in --format json, values as numbers or as the "
                         "text you wrote): each against the true one, the first wrong one and the mistake (no --rounds)")
+    p.add_argument("--reference", action="store_true",
+                   help="the deck's numbers to 50 digits (mpmath): each printed number a correct rounding, a "
+                        "truncation or wrong; torch_bp's float64 values in ulps, round 1 and after 10,000 rounds")
+    p.add_argument("--step-sizes", action="store_true",
+                   help="∂E_total/∂w1 of the deck by forward differences, central differences and the complex "
+                        "step at h = 1e-1 … 1e-200: each one's relative error against 50 digits")
+    p.add_argument("--figure", type=path_arg, metavar="FILE",
+                   help="with --step-sizes: also draw it, to FILE (.svg or .png)")
     return p
+
+
+PROOFS = ("reference", "step_sizes")  # the deck only: no setting flags, no --check
+SETTING_FLAGS = ("weights", "inputs", "targets", "lr", "rounds", "only_differences", "check")
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def _proof(args, given: set[str]) -> int:
+    """--reference, or --step-sizes [--figure FILE]: printed in args.format."""
+    try:
+        chosen = [d for d in PROOFS if getattr(args, d)]
+        if len(chosen) > 1:
+            raise InputError("--reference, --step-sizes: one at a time")
+        if args.figure is not None and not args.step_sizes:
+            raise InputError("--figure: only with --step-sizes")
+        if others := [_flag(d) for d in SETTING_FLAGS if d in given]:
+            raise InputError(f"{_flag(chosen[0])}: the deck's setting only, not with {others[0]}")
+        if args.format == "html":
+            raise InputError(f"--format html: not with {_flag(chosen[0])} (text, markdown or json)")
+        if args.figure is not None and Path(args.figure).suffix.lower() not in (".svg", ".png"):
+            raise InputError(f"--figure {args.figure}: the name must end in .svg or .png")
+        if args.figure is not None and not Path(args.figure).resolve().parent.is_dir():
+            raise InputError(f"--figure {args.figure}: cannot write it (no folder {Path(args.figure).parent})")
+        if args.reference:
+            text = reference_render.RENDERERS[args.format](reference_report.reference_rows())
+        else:
+            rows = step_sizes.step_table()
+            if args.figure is not None:
+                errors = {m: [r.relative_errors[m] for r in rows] for m in step_sizes.METHODS}
+                figure = step_size_figure([r.h for r in rows], errors, "∂E_total/∂w1 of the deck")
+                try:
+                    save_figure(figure, args.figure)
+                except OSError as e:
+                    raise InputError(f"--figure {args.figure}: cannot write it ({e.strerror or e})") from None
+            text = step_sizes.RENDERERS[args.format](rows)
+    except InputError as e:
+        return fail(PROG, str(e))
+    sys.stdout.write(text)
+    return 0
 
 
 def _html_page(rows, weights, args) -> str:
@@ -72,7 +127,10 @@ def _html_page(rows, weights, args) -> str:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.reference or args.step_sizes or args.figure is not None:
+        return _proof(args, parser.explicit(argv))
     try:
         weights = read_json_object(args.weights, "--weights") if args.weights is not None else None
         for flag, values in (("--inputs", args.inputs), ("--targets", args.targets)):
