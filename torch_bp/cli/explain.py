@@ -7,18 +7,19 @@ the deck's network, the value the deck (or the article it follows) prints, with 
     python scripts/explain.py --format markdown --only-differences   # the README's errata
     python scripts/explain.py --weights w.json --inputs 0.1,0.2 --lr 0.1  # another 2-2-2 setting
     python scripts/explain.py --format html > worked-example.html   # one page, opens from disk
+    python scripts/explain.py --format html --live > live.html   # every number follows your edits
     python scripts/explain.py --check mine.json      # a learner's numbers: the first wrong one, the mistake
 """
 import sys
 
 import torch
 
-from torch_bp.cli.args import (ArgumentParser, InputError, fail, float_list, path_arg, positive_float,
+from torch_bp.cli.args import (ArgumentParser, InputError, fail, float_list, int_list, path_arg, positive_float,
                                positive_int_list, read_json_object)
 from torch_bp.core.chain_rule import backprop
 from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS
 from torch_bp.core.model import BackpropNet
-from torch_bp.explain import check, check_render, report, report_render
+from torch_bp.explain import check, check_render, live, report, report_render
 from torch_bp.explain.report_html import to_html
 from torch_bp.viz import draw
 
@@ -54,7 +55,28 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--check", type=path_arg, metavar="FILE",
                    help="JSON {quantity: your value} (names as in --format json, values as numbers or as the "
                         "text you wrote): each against the true one, the first wrong one and the mistake (no --rounds)")
+    p.add_argument("--live", action="store_true",
+                   help="with --format html: a page where every number follows your edits (inputs, targets, "
+                        "weights, biases, η), with steps, step back, a shareable link; --inputs/--targets row after row")
+    p.add_argument("--sizes", type=int_list, metavar="2,2,2",
+                   help="with --live: 2,2,2 (the deck's network and row) or 2,3,1 (XOR's four rows, η = 2)")
     return p
+
+
+def _live_page(args, argv) -> str:
+    """--live: the page's start, the flags given over the shape's preset."""
+    given = build_parser().explicit(argv)
+    if args.format != "html" or args.check is not None or args.only_differences or "rounds" in given:
+        raise InputError("--live: only with --format html (not with --check, --only-differences, --rounds)")
+    weights = read_json_object(args.weights, "--weights") if args.weights is not None else None
+    try:
+        start = live.start_state(args.sizes, weights, *(getattr(args, k) if k in given else None
+                                                         for k in ("inputs", "targets", "lr")))
+    except ValueError as e:
+        field, message = e.args
+        value = args.weights if field == "weights" else ",".join(f"{v:g}" for v in getattr(args, field))
+        raise InputError(f"--{field} {value}: {message}") from None
+    return live.page(start)
 
 
 def _html_page(rows, weights, args) -> str:
@@ -73,6 +95,14 @@ def _html_page(rows, weights, args) -> str:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if args.live or args.sizes is not None:
+        try:
+            if not args.live:
+                raise InputError("--sizes: only with --live (the report is the deck's 2-2-2)")
+            sys.stdout.write(_live_page(args, argv))
+        except InputError as e:
+            return fail(PROG, str(e))
+        return 0
     try:
         weights = read_json_object(args.weights, "--weights") if args.weights is not None else None
         for flag, values in (("--inputs", args.inputs), ("--targets", args.targets)):
