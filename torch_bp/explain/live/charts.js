@@ -62,18 +62,22 @@ function squareOf(inputs) {          // [lo, hi] per input: [0, 1] and every dat
   });
 }
 
-// One canvas per output unit: out over the square (cells of the same arithmetic), rows as dots.
+// One canvas per output unit: out over the square, n × n cells of the same arithmetic (drawn
+// small, then scaled up smoothly), and the data rows as dots filled with their targets.
 function drawDecision(canvases, s, row) {
-  const [[x0, x1], [y0, y1]] = squareOf(s.inputs), n = 48;
+  const [[x0, x1], [y0, y1]] = squareOf(s.inputs), n = 40;
   const grid = [];
   for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) grid.push([x0 + (c + 0.5) * (x1 - x0) / n, y1 - (a + 0.5) * (y1 - y0) / n]);
   const out = backprop(s, grid, grid.map(() => s.targets[0])).outputs;   // (n·n × n_L)
+  const cells = document.createElement("canvas");
+  cells.width = cells.height = n;
   canvases.forEach((canvas, k) => {
-    const ctx = canvas.getContext("2d"), size = canvas.width, cell = size / n;
-    out.forEach((o, m) => {
-      ctx.fillStyle = `rgb(${outputColour(o[k]).join(",")})`;
-      ctx.fillRect(Math.floor((m % n) * cell), Math.floor(Math.floor(m / n) * cell), Math.ceil(cell), Math.ceil(cell));
-    });
+    const image = cells.getContext("2d").createImageData(n, n);
+    out.forEach((o, m) => image.data.set([...outputColour(o[k]), 255], 4 * m));
+    cells.getContext("2d").putImageData(image, 0, 0);
+    const ctx = canvas.getContext("2d"), size = canvas.width;
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(cells, 0, 0, size, size);
     s.inputs.forEach((x, r) => {
       ctx.beginPath();
       ctx.arc((x[0] - x0) / (x1 - x0) * size, (y1 - x[1]) / (y1 - y0) * size, r === row ? 8 : 6, 0, 2 * Math.PI);

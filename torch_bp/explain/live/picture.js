@@ -38,12 +38,13 @@ function unitText(s, tr, view, row, l, j, u, Q) {
   return {lines, tip: [q(`net_${u}`).formula, q(`out_${u}`).formula]};
 }
 
-function edgeList(s, tr, next, view, Q) {   // {from, to, value, label, tip, l, j, k} per weight and bias
+function edgeList(s, tr, next, view, row, Q) {   // {from, to, value, label, tip, l, j, k} per weight and bias
   const U = unitNames(s.sizes), Wn = weightNames(s.sizes), edges = [];
-  s.W.forEach((W, l) => W.forEach((row, j) => row.forEach((w, k) => {
-    const name = Wn[l][j][k];
+  s.W.forEach((W, l) => W.forEach((ws, j) => ws.forEach((w, k) => {
+    const name = Wn[l][j][k], src = l ? `out_${U[l][k]}` : U[l][k], x = l ? tr.layers[l - 1].out[row][k] : s.inputs[row][k];
     const [value, label, tip] = {
-      forward: [w, `${name} = ${num(w)}`, `${name} = ${num(w)}: net_${U[l + 1][j]} takes ${name}·${l ? "out_" : ""}${U[l][k]}`],
+      forward: [w, `${name} = ${num(w)}`,
+                `${name} = ${num(w)}; its term of net_${U[l + 1][j]}: ${name}·${src} = ${factor(w)} · ${factor(x)} = ${num(w * x)}`],
       backward: [tr.gradW[l][j][k], `∂E/∂${name} = ${num(tr.gradW[l][j][k])}`, Q[`dE_total/d${name}`].formula],
       update: [next.W[l][j][k], `${name}+ = ${num(next.W[l][j][k])}`, Q[`${name}+`].formula],
     }[view];
@@ -101,7 +102,7 @@ function drawNetwork(svg, s, tr, next, view, row, Q) {
   svg.textContent = "";
   const pos = unitLayout(s.sizes), U = unitNames(s.sizes);
   const edgesLayer = el("g", {}, svg), unitsLayer = el("g", {}, svg), labelsLayer = el("g", {}, svg);
-  const edges = edgeList(s, tr, next, view, Q), units = [];
+  const edges = edgeList(s, tr, next, view, row, Q), units = [];
   const focusable = (cls, tip, extra) => ({class: `${cls} focusable`, tabindex: 0, role: "img", "data-tip": tip,
                                            "aria-label": tip.replace(/\n/g, "; "), ...extra});
   U.forEach((col, l) => col.forEach((u, j) => {

@@ -38,7 +38,7 @@ function buildFields(box, s) {
     data.append(line);
   });
   const params = h("fieldset", {class: "params"});
-  params.append(h("legend", {}, "Weights and biases (drag an edge, or focus it and press ↑ ↓)"));
+  params.append(h("legend", {}, "Weights and biases (or drag an edge; ↑ ↓)"));
   s.W.forEach((W, l) => {
     const line = h("div", {class: "row-fields"});
     W.forEach((w, j) => w.forEach((_, k) => line.append(field(Wn[l][j][k], `W.${l}.${j}.${k}`, Wn[l][j][k]))));
@@ -86,7 +86,7 @@ function buildTable(box, qs) {
       box.append(table);
     }
     const tr = h("tr", {"data-q": q.key});
-    ["formula", "value", "deck", "verdict"].forEach((c) => tr.append(h("td", {class: c})));
+    ["formula", "value", "deck", "verdict"].forEach((c, n) => tr.append(h("td", {class: c, "data-label": HEAD[n]})));
     body.append(tr);
   });
 }
