@@ -17,7 +17,8 @@ function el(tag, attrs, parent) {
 }
 
 function unitLayout(sizes) {       // unit "h1" -> {x, y}; bias "b1" under layer 0's column
-  const {columns, top, gap, biasGap} = GEOMETRY, n = Math.max(...sizes), U = unitNames(sizes), pos = {};
+  const {columns, top, biasGap} = GEOMETRY, n = Math.max(...sizes), U = unitNames(sizes), pos = {};
+  const gap = Math.max(GEOMETRY.gap, 260 / n);                      // two units a column: more room
   U.forEach((col, l) => col.forEach((u, j) => { pos[u] = {x: columns[l], y: top + gap * (j + 0.5 + (n - col.length) / 2)}; }));
   sizes.slice(1).forEach((_, l) => { pos[`b${l + 1}`] = {x: columns[l], y: top + gap * n + biasGap / 2}; });
   return pos;
