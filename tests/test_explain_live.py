@@ -107,9 +107,8 @@ def tab(browser, tmp_path_factory):
 
 def model_of(s: dict) -> BackpropNet:
     model = BackpropNet(s["sizes"], seed=0)
-    values = {f"layers.{l}.{kind}": s[kind[0].upper() if kind == "weight" else "b"][l]
-              for l in range(len(s["W"])) for kind in ("weight", "bias")}
-    model.load_values(values)
+    model.load_values({name: value for l, (W, b) in enumerate(zip(s["W"], s["b"]))
+                       for name, value in ((f"layers.{l}.weight", W), (f"layers.{l}.bias", b))})
     return model
 
 
@@ -152,6 +151,24 @@ def expected(s: dict) -> dict[str, float]:
     return {k: float(v) for k, v in want.items()}
 
 
+def givens(s: dict, row: int = 0) -> dict[str, float]:
+    """The numbers a setting gives (not computes), by name: w1.., b1.., i1.., target_o1.."""
+    U = unit_names(s["sizes"])
+    named = {str(n): v for names, W in zip(weight_names(s["sizes"]), s["W"]) for n, v in zip(names.flat, np.ravel(W))}
+    named |= {f"b{l + 1}": b for l, b in enumerate(s["b"])} | dict(zip(U[0], s["inputs"][row]))
+    return named | {f"target_{u}": t for u, t in zip(U[-1], s["targets"][row])}
+
+
+def assert_picture(labels: list[str], s: dict, want: dict, row: int = 0):
+    """Every number in the picture ("net_h1 = 0.3775", "∂E/∂w5 = 0.082167041") is torch_bp's, as
+    the static picture prints it (draw.num); units show data row `row`."""
+    known = givens(s, row) | want
+    for label in labels:
+        name, value = label.split(" = ")
+        name = name.replace("∂E/∂out_", "dE_total/dout_").replace("∂E/∂", "dE_total/d")
+        assert value == num(known.get(name, known.get(f"{name} row {row + 1}"))), label
+
+
 def assert_numbers(shown: dict, want: dict, what: str):
     assert set(shown) == set(want), f"{what}: keys differ: {set(shown) ^ set(want)}"
     got = torch.tensor([float(shown[k]["value"]) for k in want], dtype=torch.float64)
@@ -179,12 +196,16 @@ def test_deck_setting_every_number_and_the_deck_columns(tab):
     on_page = [(k, p, src, v) for k, row in shown.items() for (p, src), v in zip(row["printed"], row["verdicts"])]
     assert sorted(on_page) == sorted((r.quantity.split(" (")[0], r.printed, r.source, r.verdict) for r in report)
     assert ("dE_total/dw5", "0.081267", "slides 29-30 (Backpropagation)", "differs") in on_page  # the digit slip
-    # The picture and a formula, numbers plugged in (as the static picture prints them: draw.num).
+    # The formulas, the picture in its three views: their numbers as the static picture prints them.
+    e = expected(deck)
+    assert all(row["formula"].endswith(f" = {num(e[k])}") for k, row in shown.items())
     assert {"w1 = 0.15", "net_h1 = 0.3775", "out_h1 = 0.593269992", "target_o1 = 0.01"} <= set(tab.picture())
-    page.check("input[name=view][value=backward]")
+    for view in ("update", "backward"):
+        assert_picture(tab.picture(), deck, e)
+        page.check(f"input[name=view][value={view}]")
+    assert_picture(tab.picture(), deck, e)
     assert "∂E/∂w5 = 0.082167041" in tab.picture()
     page.focus('[data-weight="1,0,0"]')  # the edge w5: h1 -> o1
-    e = expected(deck)
     assert page.inner_text("#formula") == (f"∂E/∂w5 = delta_o1 · out_h1 = {num(e['delta_o1'])} · {num(e['out_h1'])} = "
                                            f"{num(e['dE_total/dw5'])}")
     assert page.inner_text("#formula") == "∂E/∂w5 = delta_o1 · out_h1 = 0.138498562 · 0.593269992 = 0.082167041"
@@ -278,6 +299,9 @@ def test_xor_preset_every_number_and_the_decision_picture(tab):
     assert_numbers(tab.numbers(), expected(xor), "XOR")
     page.check("input[name=row][value='2']")  # the picture shows row 3: i1 = 1, i2 = 0
     assert {"i1 = 1", "i2 = 0", "target_o1 = 1"} <= set(tab.picture())
+    for view in ("forward", "backward", "update"):
+        page.check(f"input[name=view][value={view}]")
+        assert_picture(tab.picture(), xor, expected(xor), row=2)
     before = page.locator("#decision canvas").screenshot()
     page.fill("#n", "3000")  # E_total 0.0056: XOR learnt
     page.click("#run")

@@ -4,9 +4,9 @@
 
 const CHART = {width: 440, height: 230, left: 62, right: 16, top: 14, bottom: 42};
 
-function niceTicks(hi) {             // up to ~5 round numbers in [0, hi]
+function niceTicks(hi) {             // up to ~5 round whole numbers in [0, hi]
   const step0 = hi / 4, mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0);
+  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0));
   return Array.from({length: Math.floor(hi / step) + 1}, (_, n) => n * step);
 }
 
@@ -27,7 +27,7 @@ function drawLoss(svg, losses, marks) {
     el("line", {x1: left, x2: width - right, y1: Y(10 ** d), y2: Y(10 ** d), class: "grid"}, svg);
     text(left - 6, Y(10 ** d) + 4, `1e${d}`, "tick y");
   }
-  niceTicks(xMax).filter((r) => r >= 1 || r === 0).forEach((r) => {
+  niceTicks(xMax).forEach((r) => {
     const x = X(Math.max(r, 1));
     el("line", {x1: x, x2: x, y1: height - bottom, y2: height - bottom + 4, class: "axis"}, svg);
     text(x, height - bottom + 16, String(Math.max(r, 1)), "tick x");
