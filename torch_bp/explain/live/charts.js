@@ -27,10 +27,9 @@ function drawLoss(svg, losses, marks) {
     el("line", {x1: left, x2: width - right, y1: Y(10 ** d), y2: Y(10 ** d), class: "grid"}, svg);
     text(left - 6, Y(10 ** d) + 4, `1e${d}`, "tick y");
   }
-  niceTicks(xMax).forEach((r) => {
-    const x = X(Math.max(r, 1));
-    el("line", {x1: x, x2: x, y1: height - bottom, y2: height - bottom + 4, class: "axis"}, svg);
-    text(x, height - bottom + 16, String(Math.max(r, 1)), "tick x");
+  new Set(niceTicks(xMax).map((r) => Math.max(r, 1))).forEach((r) => {   // rounds count from 1
+    el("line", {x1: X(r), x2: X(r), y1: height - bottom, y2: height - bottom + 4, class: "axis"}, svg);
+    text(X(r), height - bottom + 16, String(r), "tick x");
   });
   el("path", {d: `M${left},${top}V${height - bottom}H${width - right}`, class: "axis"}, svg);
   text((left + width - right) / 2, height - 6, "round", "axis-label");
