@@ -37,3 +37,7 @@ PLANTED_ERROR = 1e-12  # the one-ulp-scale mistake the complex step must catch: 
 # different order, componentwise within 1e-12 relative; a component that cancels to near zero is
 # held to 1e-12 of the largest one instead (a norm-wise relative error, JVP_RTOL · max|J u|).
 JVP_RTOL = 1e-12
+
+# The live page's JavaScript against torch_bp (both float64, sums in another order, another exp):
+# 1e-12 relative, as the issue asks; the floor covers values that cancel to near zero.
+LIVE_PAGE = dict(rtol=1e-12, atol=1e-15)

@@ -242,6 +242,11 @@ EXPLAIN_CASES = [
     E("--rounds", "0"), E("--rounds=-1"), E("--rounds", "1,x"), E("--rounds", ""), E("--rounds", "1.5"),
     E("--rounds", "nan"), E("--rounds", "inf"), E("--rounds", "1,,2"),
     E("--bogus", names=["--bogus"]), E("--only-differences=yes", names=["--only-differences"]),
+    # --live (the live page): its shapes, and its rows of inputs and targets
+    E("--sizes", "2,3,1"), E("--sizes", "x"), E("--sizes", "2"), E("--sizes", ""),
+    E("--sizes", "3,3", "--live", "--format", "html"), E("--live", names=["--live"]),
+    E("--inputs", "1,2,3", "--live", "--format", "html", "--sizes", "2,3,1"),
+    E("--targets", "1,0,1", "--live", "--format", "html", "--sizes", "2,3,1"),
     E("--weights", "{files}/missing.json", subprocess=True),
     *file_cases(E, "--check", [  # the learner's values; their own bad values: tests/explain/test_check.py
         "missing.json", "adir.json", "UNREADABLE:noread.json", "empty.json",

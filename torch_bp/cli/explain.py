@@ -7,6 +7,7 @@ the deck's network, the value the deck (or the article it follows) prints, with 
     python scripts/explain.py --format markdown --only-differences   # the README's errata
     python scripts/explain.py --weights w.json --inputs 0.1,0.2 --lr 0.1  # another 2-2-2 setting
     python scripts/explain.py --format html > worked-example.html   # one page, opens from disk
+    python scripts/explain.py --format html --live > live.html   # every number follows your edits
     python scripts/explain.py --check mine.json      # a learner's numbers: the first wrong one, the mistake
     python scripts/explain.py --reference            # every number to 50 digits: the slides' digits, float64's ulps
     python scripts/explain.py --step-sizes --figure docs/step-sizes.svg   # differences vs the complex step
@@ -16,12 +17,12 @@ from pathlib import Path
 
 import torch
 
-from torch_bp.cli.args import (ArgumentParser, InputError, counts, fail, finite_numbers, number, path_arg,
+from torch_bp.cli.args import (ArgumentParser, InputError, counts, fail, finite_numbers, flag, integers, number, path_arg,
                                read_json_object, setting)
 from torch_bp.core.chain_rule import backprop
 from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS
 from torch_bp.core.model import BackpropNet
-from torch_bp.explain import (check, check_render, reference_render, reference_report, report, report_render,
+from torch_bp.explain import (check, check_render, live, reference_render, reference_report, report, report_render,
                               step_sizes)
 from torch_bp.explain.report_html import to_html
 from torch_bp.viz import draw
@@ -67,15 +68,16 @@ def build_parser() -> ArgumentParser:
                         "step at h = 1e-1 … 1e-200: each one's relative error against 50 digits")
     p.add_argument("--figure", type=path_arg, metavar="FILE",
                    help="with --step-sizes: also draw it, to FILE (.svg or .png)")
+    p.add_argument("--live", action="store_true",
+                   help="with --format html: a page where every number follows your edits (inputs, targets, "
+                        "weights, biases, η), with steps, step back, a shareable link; --inputs/--targets row after row")
+    p.add_argument("--sizes", type=setting("sizes", integers), metavar="2,2,2",
+                   help="with --live: 2,2,2 (the deck's network and row) or 2,3,1 (XOR's four rows, η = 2)")
     return p
 
 
 PROOFS = ("reference", "step_sizes")  # the deck only: no setting flags, no --check
 SETTING_FLAGS = ("weights", "inputs", "targets", "lr", "rounds", "only_differences", "check")
-
-
-def _flag(dest: str) -> str:
-    return "--" + dest.replace("_", "-")
 
 
 def _proof(args, given: set[str]) -> int:
@@ -86,10 +88,10 @@ def _proof(args, given: set[str]) -> int:
             raise InputError("--reference, --step-sizes: one at a time")
         if args.figure is not None and not args.step_sizes:
             raise InputError("--figure: only with --step-sizes")
-        if others := [_flag(d) for d in SETTING_FLAGS if d in given]:
-            raise InputError(f"{_flag(chosen[0])}: the deck's setting only, not with {others[0]}")
+        if others := [flag(d) for d in SETTING_FLAGS if d in given]:
+            raise InputError(f"{flag(chosen[0])}: the deck's setting only, not with {others[0]}")
         if args.format == "html":
-            raise InputError(f"--format html: not with {_flag(chosen[0])} (text, markdown or json)")
+            raise InputError(f"--format html: not with {flag(chosen[0])} (text, markdown or json)")
         if args.figure is not None and Path(args.figure).suffix.lower() not in (".svg", ".png"):
             raise InputError(f"--figure {args.figure}: the name must end in .svg or .png")
         if args.figure is not None and not Path(args.figure).resolve().parent.is_dir():
@@ -112,6 +114,23 @@ def _proof(args, given: set[str]) -> int:
     return 0
 
 
+
+def _live_page(args, argv) -> str:
+    """--live: the page's start, the flags given over the shape's preset."""
+    given = build_parser().explicit(argv)
+    if args.format != "html" or args.check is not None or args.only_differences or "rounds" in given:
+        raise InputError("--live: only with --format html (not with --check, --only-differences, --rounds)")
+    weights = read_json_object(args.weights, "--weights") if args.weights is not None else None
+    try:
+        start = live.start_state(args.sizes, weights, *(getattr(args, k) if k in given else None
+                                                         for k in ("inputs", "targets", "lr")))
+    except ValueError as e:
+        field, message = e.args
+        value = args.weights if field == "weights" else ",".join(f"{v:g}" for v in getattr(args, field))
+        raise InputError(f"--{field} {value}: {message}") from None
+    return live.page(start)
+
+
 def _html_page(rows, weights, args) -> str:
     """The page: round 1 of this setting drawn (forward and backward), then the rows."""
     model = BackpropNet()
@@ -131,6 +150,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.reference or args.step_sizes or args.figure is not None:
         return _proof(args, parser.explicit(argv))
+    if args.live or args.sizes is not None:
+        try:
+            if not args.live:
+                raise InputError("--sizes: only with --live (the report is the deck's 2-2-2)")
+            sys.stdout.write(_live_page(args, argv))
+        except InputError as e:
+            return fail(PROG, str(e))
+        return 0
     try:
         weights = read_json_object(args.weights, "--weights") if args.weights is not None else None
         for flag, values in (("--inputs", args.inputs), ("--targets", args.targets)):
