@@ -1,5 +1,11 @@
-"""Oracles the tests share: computations of the deck's numbers that do not use torch_bp."""
+"""Oracles the tests share: autograd, central differences, and the deck's own code (which does not
+use torch_bp), and how two sets of gradients are compared."""
 import math
+
+import torch
+from tolerances import FD_EPS
+
+from torch_bp import half_sse
 
 
 def deck_code(w, b1, b2, i1, i2, targeto1, targeto2):
@@ -41,3 +47,35 @@ def deck_training(rounds: int, eta: float = 0.5, w=(0.15, 0.20, 0.25, 0.30, 0.40
         errors.append(E)
         w = [wk - eta * gk for wk, gk in zip(w, Ew)]  # nw5 = w5 - eta * Ew5, ...
     return errors
+
+
+def autograd_gradients(model, inputs, targets):
+    model.zero_grad(set_to_none=True)
+    half_sse(model(inputs), targets).backward()
+    return {n: p.grad.clone() for n, p in model.named_parameters()}
+
+
+def assert_same_gradients(actual, expected, tol, what):
+    assert list(actual) == list(expected), f"{what}: keys {list(actual)} != {list(expected)}"
+    for name in expected:
+        torch.testing.assert_close(actual[name], expected[name], **tol,
+                                   msg=lambda m, name=name: f"{what}, ∂E/∂{name}: {m}")
+
+
+def central_differences(model, inputs, targets, eps=FD_EPS):
+    """∂E/∂θ ≈ (E(θ + ε) − E(θ − ε)) / 2ε, one scalar parameter at a time."""
+    grads = {}
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            g = torch.empty_like(p)
+            flat, gflat = p.view(-1), g.view(-1)
+            for k in range(flat.numel()):
+                x0 = flat[k].item()
+                flat[k] = x0 + eps
+                e_plus = half_sse(model(inputs), targets).item()
+                flat[k] = x0 - eps
+                e_minus = half_sse(model(inputs), targets).item()
+                flat[k] = x0
+                gflat[k] = (e_plus - e_minus) / (2 * eps)
+            grads[name] = g
+    return grads

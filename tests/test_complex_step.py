@@ -6,7 +6,7 @@ import pytest
 import torch
 from drawn_networks import network_batches, one_thread
 from hypothesis import given, settings
-from test_gradients import assert_same_gradients, central_differences
+from oracles import assert_same_gradients, central_differences
 from tolerances import (COMPLEX_STEP_H, COMPLEX_STEP_UNITS, DTYPE, EXACT_ISH, FINITE_DIFF, PLANTED_ERROR,
                         UNIT_ROUNDOFF)
 

@@ -3,45 +3,13 @@ autograd, central finite differences (and torch.autograd.gradcheck), and a liter
 transcription of the deck's scalar code."""
 import torch
 from hypothesis import given, settings
-from oracles import deck_code
+from oracles import assert_same_gradients, autograd_gradients, central_differences, deck_code
 from strategies import networks_and_data
 from tolerances import DTYPE, EXACT_ISH, FD_EPS, FINITE_DIFF
 
 from torch_bp import (DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet, backprop, half_sse,
                       manual_gradients)
 from torch_bp.core.sgd import manual_sgd
-
-
-def autograd_gradients(model, inputs, targets):
-    model.zero_grad(set_to_none=True)
-    half_sse(model(inputs), targets).backward()
-    return {n: p.grad.clone() for n, p in model.named_parameters()}
-
-
-def assert_same_gradients(actual, expected, tol, what):
-    assert list(actual) == list(expected), f"{what}: keys {list(actual)} != {list(expected)}"
-    for name in expected:
-        torch.testing.assert_close(actual[name], expected[name], **tol,
-                                   msg=lambda m, name=name: f"{what}, ∂E/∂{name}: {m}")
-
-
-def central_differences(model, inputs, targets, eps=FD_EPS):
-    """∂E/∂θ ≈ (E(θ + ε) − E(θ − ε)) / 2ε, one scalar parameter at a time."""
-    grads = {}
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            g = torch.empty_like(p)
-            flat, gflat = p.view(-1), g.view(-1)
-            for k in range(flat.numel()):
-                x0 = flat[k].item()
-                flat[k] = x0 + eps
-                e_plus = half_sse(model(inputs), targets).item()
-                flat[k] = x0 - eps
-                e_minus = half_sse(model(inputs), targets).item()
-                flat[k] = x0
-                gflat[k] = (e_plus - e_minus) / (2 * eps)
-            grads[name] = g
-    return grads
 
 
 def test_seed_manual_equals_autograd():
