@@ -7,4 +7,8 @@
     sgd.py         θ ← θ − η ∂E/∂θ, with the hand-written chain rule or with autograd
     data.py        data sets and the order in which a run visits them
     numbers.py     what counts as a number in a file
+
+And the same derivatives by two other routes, to check the chain rule to the last digit:
+    complex_step.py  every ∂E/∂θ as Im E(θ + ih)/h, with no subtraction to lose digits
+    forward_mode.py  a Jacobian-vector product by hand: tangents carried forward beside net and out
 """

@@ -4,4 +4,7 @@
     report_render.py, report_html.py   as text, markdown, JSON, one web page
     check.py, check_working.py    a learner's numbers: the first wrong one, the mistake
     check_render.py               the check as text, markdown, JSON
+    live.py, live/                one page where every number follows the learner's edits
+    reference*.py                 the worked example to 50 digits (mpmath): each printed digit proven
+    step_sizes.py                 finite differences against the complex step, step size by step size
 """
