@@ -17,6 +17,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from torch_bp.cli.args import ArgumentParser, InputError, fail, path_arg
+from torch_bp.core.files import atomic_file
 from torch_bp.viz import draw
 from torch_bp.viz.figures import read_history
 
@@ -91,8 +92,8 @@ def main(argv=None) -> int:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=9)
     try:
-        with matplotlib.rc_context(draw.RC):  # SVG text stays text
-            fig.savefig(out, format=out.suffix.lower()[1:], dpi=100)
+        with matplotlib.rc_context(draw.RC), atomic_file(out) as f:  # SVG text stays text; an old chart kept whole
+            fig.savefig(f, format=out.suffix.lower()[1:], dpi=100)
     except OSError as e:
         return fail(PROG, f"-o {args.output}: cannot write it ({e.strerror or e})")
     print(out)
