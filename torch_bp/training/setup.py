@@ -3,6 +3,7 @@ the settings, and the folder's name. Nothing is written here; every failure is a
 naming the setting."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
 from datetime import datetime
@@ -69,6 +70,31 @@ def run_meta(cfg: RunConfig, rows: int, **more) -> dict:
     return {"torch": torch.__version__, "torch_bp": torch_bp.__version__, "python": sys.version.split()[0],
             "data_sha256": file_sha256(cfg.data) if cfg.data else None,
             "init_sha256": file_sha256(cfg.init) if cfg.init else None, "rows": rows, **more}
+
+
+def resolve_paths(cfg: RunConfig) -> RunConfig:
+    """The settings with the data and init files' paths made absolute (links resolved): a run
+    saved with them reads the same files from any working folder."""
+    return dataclasses.replace(cfg, **{name: str(Path(getattr(cfg, name)).resolve())
+                                       for name in ("data", "init") if getattr(cfg, name)})
+
+
+def check_same_data(saved: dict, cfg: RunConfig) -> None:
+    """A resumed run's data file is the one its checkpoint trained on: the SHA-256 saved with
+    the checkpoint's settings decides. ConfigError naming data if not."""
+    want = (saved.get("meta") or {}).get("data_sha256") if isinstance(saved.get("meta"), dict) else None
+    got = cfg.meta.get("data_sha256")
+    if cfg.data and want and got != want:
+        raise ConfigError("data", f"{cfg.data}: changed since the checkpoint was written (its SHA-256 is "
+                          f"{got[:12]}..., the checkpoint's data had {want[:12]}...); a resumed run trains on "
+                          "the same numbers or not at all")
+
+
+def saved_run_id(saved: dict) -> str | None:
+    """The run id in a checkpoint's settings (None: a checkpoint from before run ids)."""
+    meta = saved.get("meta")
+    run_id = meta.get("run_id") if isinstance(meta, dict) else None
+    return run_id if isinstance(run_id, str) else None
 
 
 def name_parts(cfg: RunConfig) -> list[str]:
