@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from torch_bp.core.files import atomic_write
+
 from .events import SCALARS_METADATA, ScalarRows, frame_records
 
 MAX_SESSIONS = 10_000  # HParams sessions at most; larger sweeps get one for every n-th network
@@ -115,4 +117,4 @@ def _write_event_file(folder: Path, records: list[bytes]) -> None:
     """One event file in `folder` (created), written at once: no writer thread, no fsync."""
     folder.mkdir(parents=True, exist_ok=True)
     name = f"events.out.tfevents.{time.time():.6f}.{socket.gethostname()}.{os.getpid()}.torch_bp"
-    (folder / name).write_bytes(b"".join(records))
+    atomic_write(folder / name, b"".join(records))  # whole or absent
