@@ -15,7 +15,6 @@ from collections.abc import Callable
 import numpy as np
 
 from torch_bp.core import numbers
-from torch_bp.core.numbers import NUMBER
 from torch_bp.training.config import ConfigError, check_device, check_value
 
 INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes "1_000" and other scripts' digits
@@ -66,9 +65,10 @@ def fail(prog: str, text: str, status: int = 2) -> int:
 
 def number(text: str) -> float:
     """A decimal number as files write it (core.numbers.NUMBER): not "0_05", not other scripts' digits."""
-    if not NUMBER.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
-    return float(text)
+    try:
+        return numbers.to_float(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def integer(text: str) -> int:
