@@ -16,7 +16,7 @@ import torch
 
 from .deck import DECK_INPUTS, DECK_TARGETS
 from .files import read_bytes_capped, read_text_capped
-from .numbers import parse_json, to_float
+from .numbers import NUMBER, parse_json, shown, to_float
 
 XOR_INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
 XOR_TARGETS = torch.tensor([[0.0], [1.0], [1.0], [0.0]], dtype=torch.float64)
@@ -84,9 +84,12 @@ def _read(path: Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]:
         for k, row in enumerate(body, start=2):
             if len(row) != len(header):
                 raise ValueError(f"line {k} has {len(row)} values, the header has {len(header)}")
+            if not all(NUMBER.fullmatch(c.strip()) for c in row):
+                raise ValueError(f"line {k}: not a number in [{', '.join(shown(c) for c in row[:8])}"
+                                 f"{', ...' if len(row) > 8 else ''}]")
             try:
                 values.append([to_float(c) for c in row])
-            except ValueError as e:
+            except ValueError as e:  # too small for a float64
                 raise ValueError(f"line {k}: {e}") from None
         data = _matrix(values, "data")
         inputs, targets = data[:, :-n_out].contiguous(), data[:, -n_out:].contiguous()
