@@ -387,3 +387,34 @@ def test_nohup_keeps_a_run_going_through_sighup(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
     assert proc.stdout.split() == ["True", "True"], proc.stderr
+
+
+# ---- 12. bounded by construction --------------------------------------------------------------------
+
+@pytest.mark.parametrize("script, argv", [
+    ("train", ["--sizes", "2,1000000,1000000,2", "--dry-run"]),  # 2,100000,100000,2: an allocator traceback
+    ("sweep", ["--lr", "0.1:1:1000000", "--steps", "100000000", "--log-interval", "1"]),  # class: the sweep's logged errors
+])
+def test_memory_is_estimated_before_it_is_allocated(script, argv, tmp_path, capsys):
+    """Item 12: too large for this machine: one line giving the estimate, nothing written."""
+    status, err = run(load_script(script), capsys, *argv, "--logdir", tmp_path / "run")
+    assert status == 2 and "GiB of memory" in one_line(err) and "--sizes" in err, err
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_error_line_caps_the_value_it_echoes(capsys, train_script):
+    """Item 12: an error line echoed a 50-100 MB bad value in full."""
+    with pytest.raises(SystemExit):
+        train_script.main(["--lr", "x" * 1_000_000])
+    line = one_line(capsys.readouterr().err)
+    assert len(line) < 300 and "1,000,000 characters" in line
+
+
+def test_an_input_file_is_read_with_a_size_cap(tmp_path, capsys, train_script, monkeypatch):
+    """Item 12: --data /dev/zero read until the OOM killer came (here the cap is made small)."""
+    from torch_bp.core import files
+    monkeypatch.setattr(files, "MAX_INPUT_BYTES", 1000)
+    monkeypatch.setattr(files.read_bytes_capped, "__defaults__", (1000,))
+    monkeypatch.setattr(files.read_text_capped, "__defaults__", (1000,))
+    status, err = run(train_script, capsys, "--dry-run", "--data", "/dev/zero")
+    assert status == 2 and "larger than" in one_line(err), err

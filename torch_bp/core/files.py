@@ -61,7 +61,7 @@ def read_bytes_capped(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> 
     with open(path, "rb") as f:
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise ValueError(f"larger than {limit // 2**20} MiB; not an input torch_bp reads")
+        raise ValueError(f"larger than {limit:,} bytes; not an input torch_bp reads")
     return data
 
 

@@ -4,6 +4,7 @@ naming the setting."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import tempfile
 from datetime import datetime
@@ -51,6 +52,31 @@ def initial_values(cfg: RunConfig) -> dict | None:
         return read_json_object(cfg.init, "")
     except ValueError as e:
         raise ConfigError("init", str(e).lstrip()) from None
+
+
+COPIES = 6  # float64 copies of a network a round holds at once: parameters, gradients, the trace's net and out, deltas, slack
+
+
+def memory_estimate(sizes, networks: int = 1, rows: int = 1, logged: int = 0) -> int:
+    """Bytes a run (or a sweep of `networks`) needs for its networks, about: COPIES float64
+    copies of every parameter and of every unit's value per data row, and (a sweep) each
+    network's error at `logged` rounds."""
+    params = sum(n * (m + 1) for m, n in zip(sizes[:-1], sizes[1:]))
+    return 8 * networks * (COPIES * (params + rows * sum(sizes)) + logged)
+
+
+def check_memory(cfg: RunConfig, networks: int = 1, rows: int = 1, logged: int = 0) -> None:
+    """ConfigError naming sizes, with the estimate, before a network too large for this
+    machine's memory is allocated (an allocator traceback, or the OOM killer, otherwise)."""
+    need = memory_estimate(cfg.sizes, networks, rows, logged)
+    try:
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # no sysconf: no bound known
+        return
+    if need > have:
+        what = f"{networks:,} networks of " if networks > 1 else ""
+        raise ConfigError("sizes", f"{','.join(map(str, cfg.sizes))}: {what}this shape need{'s' if networks == 1 else ''} about {need / 2**30:,.1f} GiB "
+                          f"of memory, more than this machine's {have / 2**30:,.1f} GiB")
 
 
 def build_model(cfg: RunConfig, seed: int, device, values: dict | None = None) -> BackpropNet:

@@ -38,7 +38,7 @@ from torch_bp.core.files import atomic_file, atomic_write
 from .config import SweepConfig, check_device, validate
 from .dashboard import dashboard_hint
 from .folder import claim_new_logdir, new_run_id
-from .setup import build_model, default_logdir, initial_values, resolve_paths, run_data, run_meta
+from .setup import build_model, check_memory, default_logdir, initial_values, resolve_paths, run_data, run_meta
 from .sweep import Progress, StackedNets, SweepResult, sweep
 from .sweep_events import write_events
 
@@ -57,6 +57,8 @@ class SweepRun:
         self.lrs, self.seeds = cfg.lr, cfg.seeds
         self.device = check_device(cfg.device)
         inputs, targets = run_data(cfg)
+        check_memory(cfg, networks=len(cfg.lr) * len(cfg.seeds), rows=len(inputs),
+                     logged=cfg.steps // cfg.log_interval + 2)
         self.inputs, self.targets = inputs.to(self.device), targets.to(self.device)
         self.full_batch = (cfg.batch_size is None or cfg.batch_size >= len(inputs)) and not cfg.shuffle
         values = initial_values(cfg)

@@ -32,7 +32,7 @@ from .config import ConfigError, Status, TrainConfig, check_device, check_places
 from .console import Console
 from .folder import RunFolder, is_log_file, logged_rounds, new_run_id
 from .metrics import MAX_SCALAR_PARAMETERS, Capture, LossWatch, MetricsBuffer, NonFiniteLoss, columns
-from .setup import (build_model, check_same_data, default_logdir, initial_values, resolve_paths, run_data, run_meta,
+from .setup import (build_model, check_memory, check_same_data, default_logdir, initial_values, resolve_paths, run_data, run_meta,
                     saved_run_id)
 
 FLUSH_SECONDS = 2.0  # logged rounds are written out at least this often (checked every 64 rounds)
@@ -121,6 +121,7 @@ class Trainer:
     # ---- set-up: nothing is written ---------------------------------------------------------
     def _build(self, cfg: TrainConfig) -> None:
         inputs, targets = run_data(cfg)
+        check_memory(cfg, rows=len(inputs))
         self.inputs, self.targets = inputs.to(self.device), targets.to(self.device)
         self.model = model = build_model(cfg, cfg.seed, self.device, initial_values(cfg))
         self.deck = is_deck_setting(model, self.inputs, self.targets, cfg.lr, cfg.train_bias)
