@@ -418,3 +418,15 @@ def test_an_input_file_is_read_with_a_size_cap(tmp_path, capsys, train_script, m
     monkeypatch.setattr(files.read_text_capped, "__defaults__", (1000,))
     status, err = run(train_script, capsys, "--dry-run", "--data", "/dev/zero")
     assert status == 2 and "larger than" in one_line(err), err
+
+
+# ---- 13. one line where one line is promised ------------------------------------------------------
+
+def test_plot_on_a_deeply_nested_config_is_one_line(real_run, tmp_path, capsys):
+    """Item 13: a deeply nested config.json gave plot.py a RecursionError traceback."""
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    (folder / "history.csv").write_bytes((real_run[0] / "history.csv").read_bytes())
+    (folder / "config.json").write_text("[" * 100_000 + "]" * 100_000)
+    status, err = run(load_script("plot"), capsys, folder, "-o", tmp_path / "c.png")
+    assert status == 2 and "malformed" in one_line(err), err
