@@ -55,27 +55,40 @@ def _handle(signum, frame) -> None:
     os._exit(status(signum))
 
 
+def _install() -> dict:
+    """Our handler for each HANDLED signal that is not ignored: {signal: the handler it had}.
+    A signal the process inherited as ignored (nohup's SIGHUP, SIGINT in a job a
+    non-interactive shell put in the background) stays ignored, as the user asked."""
+    saved = {}
+    for s in HANDLED:
+        signum = getattr(signal, s)
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            saved[signum] = signal.signal(signum, _handle)
+    return saved
+
+
 def catch(prog: str) -> None:
     """Install the handlers for the rest of the process (a script's first lines call this);
     `prog` starts the one line on stderr."""
     _state["prog"], _state["installed"] = prog, True
-    for s in HANDLED:
-        signal.signal(getattr(signal, s), _handle)
+    _install()
 
 
 @contextlib.contextmanager
 def deferred():
-    """While inside, a signal is only remembered: caught() says which came first. Where catch()
+    """While inside, a signal is only remembered: caught() says which came first (since the
+    outermost deferred() was entered; nested ones share it). Where catch()
     has not run (torch_bp used as a library), the caller's handlers are put back afterwards."""
-    saved = None if _state["installed"] else {s: signal.signal(getattr(signal, s), _handle) for s in HANDLED}
+    saved = None if _state["installed"] else _install()
+    if not _state["defer"]:  # a nested deferred() (a sweep's training inside the sweep) keeps what came
+        _state["caught"] = 0
     _state["defer"] += 1
-    _state["caught"] = 0
     try:
         yield
     finally:
         _state["defer"] -= 1
         for s, handler in (saved or {}).items():
-            signal.signal(getattr(signal, s), handler)
+            signal.signal(s, handler)
 
 
 def caught() -> int:

@@ -127,21 +127,23 @@ def test_library_resume_continues_the_checkpoints_run(autograd_run, tmp_path):
 
 def test_run_folder_create_write_resume(tmp_path):
     cols = ["loss/total", "weights/w1"]
-    folder = RunFolder.create(tmp_path / "r", cols)
+    folder = RunFolder.create(tmp_path / "r", cols, "id1")
     assert (tmp_path / "r" / "history.csv").read_text() == "round,loss/total,weights/w1\n"  # header flushed at once
     folder.write_rows(np.array([1, 2, 3]), np.array([1.0, 2.0, 3.0]), np.array([[0.5, 0.1], [0.25, 0.2], [0.125, 0.3]]))
-    folder.write_config({"steps": 3})
+    folder.write_config({"steps": 3, "meta": {"run_id": "id1"}})
     folder.close()
     assert read_history(tmp_path / "r")["loss/total"] == [0.5, 0.25, 0.125]
-    assert json.loads((tmp_path / "r" / "config.json").read_text()) == {"steps": 3}
+    assert json.loads((tmp_path / "r" / "config.json").read_text()) == {"steps": 3, "meta": {"run_id": "id1"}}
 
-    again = RunFolder.resume(tmp_path / "r", cols, rounds=2)  # a checkpoint at round 2: round 3 goes
+    again = RunFolder.resume(tmp_path / "r", cols, rounds=2, run_id="id1")  # a checkpoint at round 2: round 3 goes
     again.close()
     assert read_history(tmp_path / "r")["round"] == [1, 2]
     with pytest.raises(ValueError, match="columns do not match"):
-        RunFolder.resume(tmp_path / "r", ["loss/total"], rounds=2)
+        RunFolder.resume(tmp_path / "r", ["loss/total"], rounds=2, run_id="id1")
+    with pytest.raises(ValueError, match="holds another run"):
+        RunFolder.resume(tmp_path / "r", cols, rounds=2, run_id="id2")
     with pytest.raises(ValueError, match="already holds a run"):
-        RunFolder.create(tmp_path / "r", cols)
+        RunFolder.create(tmp_path / "r", cols, "id3")
 
 
 def test_atomic_write_leaves_the_old_file_when_the_write_fails(tmp_path, monkeypatch):

@@ -15,7 +15,6 @@ from collections.abc import Callable
 import numpy as np
 
 from torch_bp.core import numbers
-from torch_bp.core.numbers import NUMBER
 from torch_bp.training.config import ConfigError, check_device, check_value
 
 INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes "1_000" and other scripts' digits
@@ -66,14 +65,15 @@ def fail(prog: str, text: str, status: int = 2) -> int:
 
 def number(text: str) -> float:
     """A decimal number as files write it (core.numbers.NUMBER): not "0_05", not other scripts' digits."""
-    if not NUMBER.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
-    return float(text)
+    try:
+        return numbers.to_float(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def integer(text: str) -> int:
     if not INTEGER.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer")
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)} is not an integer")
     return int(text)
 
 
@@ -82,7 +82,7 @@ def _listed(parse: Callable, what: str) -> Callable:
         try:
             return tuple(parse(v) for v in text.split(","))
         except argparse.ArgumentTypeError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of {what}") from None
+            raise argparse.ArgumentTypeError(f"{numbers.shown(text)} is not a comma-separated list of {what}") from None
     return values
 
 
@@ -95,7 +95,7 @@ def _check(field: str, value, text: str, prefix: str = "") -> None:
     try:
         check_value(field, value)
     except ConfigError as e:
-        raise argparse.ArgumentTypeError(f"{text!r}{prefix} {e.detail.split(', got ')[0]}") from None
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}{prefix} {e.detail.split(', got ')[0]}") from None
 
 
 def setting(field: str, parse: Callable) -> Callable:
@@ -129,7 +129,7 @@ def finite_numbers(text: str) -> tuple[float, ...]:
     """'0.05,0.10' -> (0.05, 0.1): finite numbers."""
     values = numbers_list(text)
     if not all(math.isfinite(v) for v in values):
-        raise argparse.ArgumentTypeError(f"{text!r} must hold finite numbers")
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)} must hold finite numbers")
     return values
 
 
@@ -137,7 +137,7 @@ def count(text: str) -> int:
     """An integer >= 1 (a tool's count: repeats, jobs)."""
     value = integer(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be an integer >= 1")
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)} must be an integer >= 1")
     return value
 
 
@@ -145,7 +145,7 @@ def counts(text: str) -> tuple[int, ...]:
     """'16,256' -> (16, 256): one or more integers >= 1."""
     values = integers(text)
     if min(values) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: every value must be >= 1")
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: every value must be >= 1")
     return values
 
 
@@ -155,10 +155,10 @@ def lr_values(text: str) -> tuple[float, ...]:
         return each("lr", numbers_list)(text)
     parts = text.split(":")
     if len(parts) != 3:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a list like 0.1,0.5,2 or a range START:STOP:COUNT")
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: expected a list like 0.1,0.5,2 or a range START:STOP:COUNT")
     start, stop, count = number(parts[0]), number(parts[1]), integer(parts[2])
     if count < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: COUNT must be >= 1")
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: COUNT must be >= 1")
     for v in (start, stop):
         _check("lr", v, text, ": START and STOP")
     return tuple(np.geomspace(start, stop, count).tolist())
@@ -170,10 +170,10 @@ def seed_values(text: str) -> tuple[int, ...]:
         return each("seed", integers)(text)
     parts = text.split(":")
     if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a list like 0,1,2 or a range A:B")
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: expected a list like 0,1,2 or a range A:B")
     a, b = integer(parts[0]), integer(parts[1])
     if b <= a:
-        raise argparse.ArgumentTypeError(f"{text!r}: the range A:B needs B > A (B is excluded)")
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: the range A:B needs B > A (B is excluded)")
     for v in (a, b - 1):
         _check("seed", v, text, ": every seed")
     return tuple(range(a, b))

@@ -47,7 +47,7 @@ def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--format", choices=[*report_render.RENDERERS, "html"], default="text",
                    help="text for the terminal, markdown tables, a JSON list of lines "
-                        '(a NaN or infinite value as the string "nan", "inf" or "-inf"), or one web page')
+                        '(a NaN or infinite value as null), or one web page')
     p.add_argument("--weights", type=path_arg, metavar="FILE",
                    help="JSON {named_parameters() name: nested list}; none: the deck's w1..w8, b1, b2")
     p.add_argument("--inputs", type=finite_numbers, default=_csv(DECK_INPUTS[0].tolist()), help="i1,i2")

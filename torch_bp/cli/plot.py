@@ -17,6 +17,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from torch_bp.cli.args import ArgumentParser, InputError, fail, path_arg
+from torch_bp.core.files import atomic_file, read_text_capped
 from torch_bp.viz import draw
 from torch_bp.viz.figures import read_history
 
@@ -55,12 +56,12 @@ def read_run(path: str):
     if not run.is_dir():
         raise InputError(f"{path}: not a folder")
     try:
-        cfg = json.loads((run / "config.json").read_text())
+        cfg = json.loads(read_text_capped(run / "config.json"))
         columns, data = read_history(run)
     except OSError as e:
         raise InputError(f"{path}: not a run folder ({e.strerror or e}: {Path(e.filename or '').name})") from None
-    except (ValueError, IndexError) as e:
-        raise InputError(f"{path}: config.json or history.csv is malformed ({e})") from None
+    except (ValueError, IndexError, RecursionError) as e:  # RecursionError: config.json nested too deeply
+        raise InputError(f"{path}: config.json or history.csv is malformed ({str(e)[:200] or type(e).__name__})") from None
     if not isinstance(cfg, dict) or "loss/total" not in columns or not len(data):
         raise InputError(f"{path}: history.csv holds no logged rounds")
     which = "loss/full" if "loss/full" in columns else "loss/total"
@@ -91,8 +92,8 @@ def main(argv=None) -> int:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=9)
     try:
-        with matplotlib.rc_context(draw.RC):  # SVG text stays text
-            fig.savefig(out, format=out.suffix.lower()[1:], dpi=100)
+        with matplotlib.rc_context(draw.RC), atomic_file(out) as f:  # SVG text stays text; an old chart kept whole
+            fig.savefig(f, format=out.suffix.lower()[1:], dpi=100)
     except OSError as e:
         return fail(PROG, f"-o {args.output}: cannot write it ({e.strerror or e})")
     print(out)

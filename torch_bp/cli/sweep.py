@@ -55,21 +55,31 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         run = SweepRun(SweepConfig(**vars(args)))
-        result = run.run()
     except ValueError as e:
         return fail(PROG, message(e))
-    draw(run, result)
+    try:
+        with signals.deferred():  # from the folder's first file to the figure, its last
+            result = run.run()
+            draw(run, result)
+            signum = signals.caught()
+    except ValueError as e:  # the folder (found when it is claimed)
+        return fail(PROG, message(e))
+    except OSError as e:  # a full disk, ...: the files written before it are whole
+        return fail(PROG, f"{e.filename or run.logdir}: {e.strerror or e}; the sweep stopped, its files "
+                    "written before this are whole (config.json's meta.status says how far it got)", status=1)
+    finally:
+        run.close()
     run.print_summary(result)
-    if result.stopped:  # 128 + the signal's number, as shells report it; what was done is written
-        print(f"{PROG}: interrupted ({signals.name(run.signum)})", file=sys.stderr)
-        return signals.status(run.signum)
+    if signum:  # 128 + the signal's number, as shells report it; what was done is written
+        print(f"{PROG}: interrupted ({signals.name(signum)})", file=sys.stderr)
+        return signals.status(signum)
     return 0
 
 
 def draw(run: SweepRun, result) -> None:
     """figures/sweep.svg and .png; a failure is a note, never the loss of a sweep's results."""
     lr, seed = run.lr.numpy(), run.seeds_of_networks()
-    try:
+    try:  # (plot_sweep writes each file whole or not at all)
         plot_sweep(run.logdir / "figures" / "sweep", lr, seed, result.final_loss, result.rounds_to_target,
                    result.diverged, title=run.title(result), target_loss=run.cfg.target_loss)
     except Exception as e:  # noqa: BLE001  the picture is a nicety

@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 
 from .deck import DECK_INPUTS, DECK_TARGETS
-from .numbers import NUMBER, parse_json
+from .files import read_bytes_capped, read_text_capped
+from .numbers import NUMBER, parse_json, shown, to_float
 
 XOR_INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
 XOR_TARGETS = torch.tensor([[0.0], [1.0], [1.0], [0.0]], dtype=torch.float64)
@@ -23,7 +24,7 @@ DATASETS = {"deck": (DECK_INPUTS, DECK_TARGETS), "xor": (XOR_INPUTS, XOR_TARGETS
 
 
 def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(read_bytes_capped(path)).hexdigest()
 
 
 def _matrix(rows, what: str) -> torch.Tensor:
@@ -54,7 +55,7 @@ def load_data(path: str | Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]
 
 def _read(path: Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]:
     try:
-        text = path.read_text()
+        text = read_text_capped(path)
     except UnicodeDecodeError:
         raise ValueError("not a text file (not UTF-8)") from None
     except OSError as e:
@@ -70,7 +71,10 @@ def _read(path: Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]:
         if len(inputs) != len(targets):
             raise ValueError(f"{len(inputs)} input rows but {len(targets)} target rows")
     else:
-        rows = [r for r in csv.reader(text.splitlines()) if r and any(c.strip() for c in r)]
+        try:
+            rows = [r for r in csv.reader(text.splitlines()) if r and any(c.strip() for c in r)]
+        except csv.Error as e:  # e.g. a cell over csv.field_size_limit() characters
+            raise ValueError(f"not a CSV file torch_bp reads ({e})") from None
         if len(rows) < 2:
             raise ValueError("expected a header row and at least one data row")
         header, body = rows[0], rows[1:]
@@ -81,8 +85,12 @@ def _read(path: Path, n_out: int) -> tuple[torch.Tensor, torch.Tensor]:
             if len(row) != len(header):
                 raise ValueError(f"line {k} has {len(row)} values, the header has {len(header)}")
             if not all(NUMBER.fullmatch(c.strip()) for c in row):
-                raise ValueError(f"line {k}: not a number in {row}")
-            values.append([float(c) for c in row])
+                raise ValueError(f"line {k}: not a number in [{', '.join(shown(c) for c in row[:8])}"
+                                 f"{', ...' if len(row) > 8 else ''}]")
+            try:
+                values.append([to_float(c) for c in row])
+            except ValueError as e:  # too small for a float64
+                raise ValueError(f"line {k}: {e}") from None
         data = _matrix(values, "data")
         inputs, targets = data[:, :-n_out].contiguous(), data[:, -n_out:].contiguous()
     return inputs, targets

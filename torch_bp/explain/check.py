@@ -73,8 +73,10 @@ def read_values(values) -> dict[str, str]:
 # --- Judging ------------------------------------------------------------------------------------
 
 def _agrees(x: float, text: str) -> str:
-    """report.verdict, with room for the digits a learner may write (read_values bounds them)."""
-    if not math.isfinite(x):
+    """report.verdict, with room for the digits a learner may write (read_values bounds them). A
+    value with no significant digit ("0", "0.000") agrees only with a true zero: at its precision
+    it would round every small number, so it says nothing about the working."""
+    if not math.isfinite(x) or (Decimal(text) == 0 and x != 0):
         return "differs"
     with localcontext() as ctx:
         ctx.prec = 400

@@ -1,9 +1,10 @@
 """A learner's check rendered as text, markdown and JSON: one line per given value, then the diagnosis."""
 from __future__ import annotations
 
-import json
 import textwrap
 from dataclasses import asdict
+
+from torch_bp.core.numbers import strict_json
 
 from .check import Check, _shown
 
@@ -32,8 +33,9 @@ def to_markdown(check: Check) -> str:
 
 
 def to_json(check: Check) -> str:
+    """The rows and the diagnosis; a non-finite number is written as null (core.numbers.strict_json)."""
     d = check.diagnosis
-    return json.dumps({"rows": [asdict(r) for r in check.rows],
+    return strict_json({"rows": [asdict(r) for r in check.rows],
                        "diagnosis": {"mistake": d.mistake, "first_wrong": d.first_wrong,
                                      "explanation": d.explanation, "candidates": d.candidates}},
                       indent=2, ensure_ascii=False) + "\n"

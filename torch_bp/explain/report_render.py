@@ -1,10 +1,10 @@
 """The report's rows rendered as text, markdown and JSON."""
 from __future__ import annotations
 
-import json
-import math
 import textwrap
 from dataclasses import asdict
+
+from torch_bp.core.numbers import strict_json
 
 from .report import Row
 
@@ -68,20 +68,9 @@ def to_markdown(rows: list[Row]) -> str:
     return "\n".join(out).lstrip("\n") + "\n"
 
 
-def _json_safe(value):
-    """JSON has no NaN or infinity: those numbers become the strings "nan", "inf", "-inf"."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def to_json(rows: list[Row]) -> str:
-    """A JSON list of the rows; a non-finite number is written as the string "nan", "inf" or "-inf"."""
-    return json.dumps(_json_safe([asdict(r) for r in rows]), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """A JSON list of the rows; a non-finite number is written as null (core.numbers.strict_json)."""
+    return strict_json([asdict(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
 
 
 RENDERERS = {"text": to_text, "markdown": to_markdown, "json": to_json}

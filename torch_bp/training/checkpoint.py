@@ -18,6 +18,8 @@ from pathlib import Path
 
 import torch
 
+from torch_bp.core.files import atomic_write
+
 from .config import DECIDING, RULES
 
 FORMAT = "torch_bp.checkpoint/1"
@@ -47,31 +49,7 @@ def unseal(data: bytes, path) -> bytes:
     return data[:-SEAL_LEN]
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a temporary file beside `path`, fsync it, rename it over `path`, fsync the
-    folder; on any error the temporary file is removed and `path` is as it was."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:  # e.g. a full disk: name the checkpoint, not its temporary file
-        raise OSError(e.errno, e.strerror, str(path)) from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems cannot fsync a folder; the rename is done either way
-    finally:
-        os.close(fd)
+write_atomic = atomic_write  # the one atomic-replace helper (torch_bp.core.files)
 
 
 def nonfinite_entries(state: dict) -> list[str]:

@@ -181,6 +181,10 @@ def validate(cfg: RunConfig) -> RunConfig:
     if isinstance(cfg, TrainConfig):
         if cfg.save_interval is not None and not cfg.save_model:
             raise ConfigError("save_interval", "needs save_model")
+        for name in ("save_model", "resume"):  # a smoke test never touches a real run's files
+            if cfg.dry_run and getattr(cfg, name):
+                raise ConfigError(name, "cannot be given with a dry run, which writes only into its temporary "
+                                  "folder (a real run's checkpoint is never a smoke test's)")
         if cfg.dry_run:
             cfg = dataclasses.replace(cfg, steps=min(cfg.steps, DRY_RUN_STEPS), graph=False)
     return cfg

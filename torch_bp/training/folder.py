@@ -8,10 +8,13 @@ import json
 import os
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
 from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+
+from torch_bp.core.files import atomic_write, read_text_capped
 
 from .config import ConfigError
 from .events import EventWriter, ScalarRows, inspect_event_file, repair_event_file
@@ -20,17 +23,42 @@ from .pictures import IMAGES_SUFFIX
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write beside `path`, then rename over it: a reader sees the old file or the new, whole."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write(path, text.encode())
 
 
-LOG_FILES = ("history.csv", "config.json", ".config.json.tmp")  # and events.out.tfevents.*
+MARKER = ".torch_bp-run"  # a folder's proof that torch_bp made it: "torch_bp <kind> <run id>"
+LOG_FILES = ("history.csv", "config.json", MARKER)  # and events.out.tfevents.*
 
 
 def is_log_file(path: Path) -> bool:
-    """Is `path` one of the files a run writes in its folder?"""
-    return path.name in LOG_FILES or path.name.startswith("events.out.tfevents.")
+    """Is `path` one of the files a run writes in its folder (or one's temporary file)?"""
+    name = path.name
+    if name.startswith(".") and name.endswith(".tmp"):  # atomic_write's .<name>.<pid>.tmp
+        name = name[1:].rsplit(".", 2)[0]
+    return name in LOG_FILES or name.startswith("events.out.tfevents.")
+
+
+def new_run_id() -> str:
+    """A run's identity: written in its folder's marker, its config.json and its checkpoints."""
+    return uuid.uuid4().hex
+
+
+def read_marker(path: Path) -> tuple[str, str] | None:
+    """(kind, run id) of the folder's marker ("train" or "sweep"), or None if it has none we wrote."""
+    try:
+        parts = read_text_capped(path / MARKER, 4096).split()
+    except (OSError, ValueError):
+        return None
+    return (parts[1], parts[2]) if len(parts) == 3 and parts[0] == "torch_bp" else None
+
+
+def config_run_id(path: Path) -> str | None:
+    """The run id in the folder's config.json (meta.run_id), or None if it holds none."""
+    try:
+        config = json.loads(read_text_capped(path / "config.json"))
+        return config["meta"]["run_id"]
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return None
 
 
 def _lock(path: Path) -> int:
@@ -45,23 +73,25 @@ def _lock(path: Path) -> int:
     return fd
 
 
-def _holds_no_round(path: Path) -> bool:
-    """Only a run's own files, and its history.csv no row: a run stopped before its first flush."""
-    entries = list(path.iterdir())
-    if not all(p.is_file() and is_log_file(p) for p in entries):
+def _stopped_before_its_first_round(path: Path) -> bool:
+    """Is the folder a run of ours (train.py's marker, and config.json if any with the same run
+    id) that holds only its own files and no logged round: one stopped before its first flush?"""
+    marker = read_marker(path)
+    if marker is None or marker[0] != "train":
+        return False
+    if not all(p.is_file() and is_log_file(p) for p in path.iterdir()):
+        return False
+    if (path / "config.json").exists() and config_run_id(path) != marker[1]:
         return False
     history = path / "history.csv"
     return not history.exists() or len(history.read_bytes().splitlines()) <= 1
 
 
-def check_new_logdir(path: Path) -> None:
-    """A folder that holds no run yet (or one stopped before it logged a round, whose files are
-    removed) and can be written to; created. ValueError if not."""
-    os.close(claim_new_logdir(path))
-
-
-def claim_new_logdir(path: Path) -> int:
-    """check_new_logdir, the folder left locked (see _lock): the lock's file descriptor."""
+def claim_new_logdir(path: Path, run_id: str, kind: str = "train") -> int:
+    """A folder that holds no run yet, created, locked (see _lock) and marked as run `run_id`'s
+    (MARKER): the lock's file descriptor. A folder that holds anything else is refused
+    (ConfigError), unless it is a run of ours stopped before its first round, whose files are
+    removed: torch_bp deletes only what it can prove it wrote."""
     if path.exists() and not path.is_dir():
         raise ConfigError("logdir", f"{path}: exists and is not a directory")
     try:
@@ -71,15 +101,44 @@ def claim_new_logdir(path: Path) -> int:
     fd = _lock(path)
     try:
         if any(path.iterdir()):
-            if not _holds_no_round(path):
+            if read_marker(path) is None:
+                raise ConfigError("logdir", f"{path}: holds files torch_bp did not write (no {MARKER}); "
+                                  "choose a new folder")
+            if kind != "train" or not _stopped_before_its_first_round(path):
                 raise ConfigError("logdir", f"{path}: already holds a run; choose a new folder "
                                   "(or resume a checkpoint of that run)")
             for p in path.iterdir():
                 p.unlink()
+        _write_marker(path, kind, run_id)
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+def _write_marker(path: Path, kind: str, run_id: str) -> None:
+    """The folder's MARKER, made before any other file of the run (a new file: O_EXCL)."""
+    try:
+        fd = os.open(path / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, f"torch_bp {kind} {run_id}\n".encode())
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise ConfigError("logdir", f"{path}: cannot write there ({e.strerror or e})") from None
+
+
+def check_identity(path: Path, run_id: str | None) -> None:
+    """Does the folder hold run `run_id` (its marker and its config.json say so)? ConfigError
+    naming resume if not: a resumed run writes only into the folder it can prove is its own."""
+    where = f": the run folder {path}"
+    if not run_id:
+        raise ConfigError("resume", f"{where} cannot be proved the checkpoint's (the checkpoint has no run "
+                          "id); resume into a new run folder with logdir")
+    marker = read_marker(path)
+    if marker is None or marker[1] != run_id or config_run_id(path) != run_id:
+        raise ConfigError("resume", f"{where} holds another run than the checkpoint's (run id "
+                          f"{run_id[:12]}); it is left as it is: resume into a new run folder with logdir")
 
 
 LOG_ALL_UP_TO = 10_000  # by default every round is logged up to here (see logged_rounds)
@@ -109,9 +168,9 @@ class RunFolder:
         self.rows = ScalarRows(columns)
 
     @classmethod
-    def create(cls, path: Path, columns: list[str]) -> "RunFolder":
-        """A new run in `path` (which must hold no run yet)."""
-        lock = claim_new_logdir(path)
+    def create(cls, path: Path, columns: list[str], run_id: str) -> "RunFolder":
+        """A new run, `run_id`, in `path` (which must hold no run yet)."""
+        lock = claim_new_logdir(path, run_id)
         try:
             history = open(path / "history.csv", "x", newline="")
             history.write(",".join(["round"] + columns) + "\n")
@@ -125,16 +184,17 @@ class RunFolder:
             raise ConfigError("logdir", f"{path}: cannot write there ({e.strerror or e})") from None
 
     @classmethod
-    def resume(cls, path: Path, columns: list[str], rounds: int, logged=None) -> "RunFolder":
+    def resume(cls, path: Path, columns: list[str], rounds: int, logged=None, run_id: str | None = None) -> "RunFolder":
         """Continue the run in `path` after round `rounds`: history.csv keeps its rows up to
         there (later ones were never checkpointed), the event file loses a partial last record,
         and TensorBoard is told to drop its later rounds (a SessionLog START at `rounds` + 1).
         logged(r): did the run log round r (default: logged_rounds(None, rounds)). Everything
-        is checked before anything is written:
-        ValueError if the folder cannot be written, or its logs were cut before `rounds`."""
+        is checked before anything is written: ValueError if the folder is not run `run_id`'s
+        (check_identity), cannot be written, or its logs were cut before `rounds`."""
         logged = logged or logged_rounds(None, rounds)
         lock = _lock(path)
         try:
+            check_identity(path, run_id)
             history_path = path / "history.csv"
             kept = _kept_history(history_path, columns, rounds, logged)
             events = sorted(p for p in path.glob("events.out.tfevents.*")

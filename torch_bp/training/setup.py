@@ -3,6 +3,8 @@ the settings, and the folder's name. Nothing is written here; every failure is a
 naming the setting."""
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 import tempfile
 from datetime import datetime
@@ -52,6 +54,31 @@ def initial_values(cfg: RunConfig) -> dict | None:
         raise ConfigError("init", str(e)) from None
 
 
+COPIES = 6  # float64 copies of a network a round holds at once: parameters, gradients, the trace's net and out, deltas, slack
+
+
+def memory_estimate(sizes, networks: int = 1, rows: int = 1, logged: int = 0) -> int:
+    """Bytes a run (or a sweep of `networks`) needs for its networks, about: COPIES float64
+    copies of every parameter and of every unit's value per data row, and (a sweep) each
+    network's error at `logged` rounds."""
+    params = sum(n * (m + 1) for m, n in zip(sizes[:-1], sizes[1:]))
+    return 8 * networks * (COPIES * (params + rows * sum(sizes)) + logged)
+
+
+def check_memory(cfg: RunConfig, networks: int = 1, rows: int = 1, logged: int = 0) -> None:
+    """ConfigError naming sizes, with the estimate, before a network too large for this
+    machine's memory is allocated (an allocator traceback, or the OOM killer, otherwise)."""
+    need = memory_estimate(cfg.sizes, networks, rows, logged)
+    try:
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # no sysconf: no bound known
+        return
+    if need > have:
+        what = f"{networks:,} networks of " if networks > 1 else ""
+        raise ConfigError("sizes", f"{','.join(map(str, cfg.sizes))}: {what}this shape need{'s' if networks == 1 else ''} about {need / 2**30:,.1f} GiB "
+                          f"of memory, more than this machine's {have / 2**30:,.1f} GiB")
+
+
 def build_model(cfg: RunConfig, seed: int, device, values: dict | None = None) -> BackpropNet:
     """The network a run of these settings starts from: the deck's weights for the deck's
     sizes, else seeded random ones; then `values` (initial_values) if given."""
@@ -69,6 +96,31 @@ def run_meta(cfg: RunConfig, rows: int, **more) -> dict:
     return {"torch": torch.__version__, "torch_bp": torch_bp.__version__, "python": sys.version.split()[0],
             "data_sha256": file_sha256(cfg.data) if cfg.data else None,
             "init_sha256": file_sha256(cfg.init) if cfg.init else None, "rows": rows, **more}
+
+
+def resolve_paths(cfg: RunConfig) -> RunConfig:
+    """The settings with the data and init files' paths made absolute (links resolved): a run
+    saved with them reads the same files from any working folder."""
+    return dataclasses.replace(cfg, **{name: str(Path(getattr(cfg, name)).resolve())
+                                       for name in ("data", "init") if getattr(cfg, name)})
+
+
+def check_same_data(saved: dict, cfg: RunConfig) -> None:
+    """A resumed run's data file is the one its checkpoint trained on: the SHA-256 saved with
+    the checkpoint's settings decides. ConfigError naming data if not."""
+    want = (saved.get("meta") or {}).get("data_sha256") if isinstance(saved.get("meta"), dict) else None
+    got = cfg.meta.get("data_sha256")
+    if cfg.data and want and got != want:
+        raise ConfigError("data", f"{cfg.data}: changed since the checkpoint was written (its SHA-256 is "
+                          f"{got[:12]}..., the checkpoint's data had {want[:12]}...); a resumed run trains on "
+                          "the same numbers or not at all")
+
+
+def saved_run_id(saved: dict) -> str | None:
+    """The run id in a checkpoint's settings (None: a checkpoint from before run ids)."""
+    meta = saved.get("meta")
+    run_id = meta.get("run_id") if isinstance(meta, dict) else None
+    return run_id if isinstance(run_id, str) else None
 
 
 def name_parts(cfg: RunConfig) -> list[str]:

@@ -14,6 +14,8 @@ from tensorboard.plugins.hparams.api_pb2 import Status
 from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData, SessionEndInfo, SessionStartInfo
 from torch.utils.tensorboard import summary as tbs
 
+from torch_bp.core.files import atomic_write
+
 from .events import SCALARS_METADATA, ScalarRows, frame
 
 MAX_SESSIONS = 10_000  # HParams sessions at most; larger sweeps get one for every n-th network
@@ -98,7 +100,7 @@ def _frame(events: list) -> list[bytes]:
 
 
 def _write_event_file(folder: Path, records: list[bytes]) -> None:
-    """One event file in `folder` (created), written at once: no writer thread, no fsync."""
+    """One event file in `folder` (created), written at once and atomically: whole or absent."""
     folder.mkdir(parents=True, exist_ok=True)
     name = f"events.out.tfevents.{time.time():.6f}.{socket.gethostname()}.{os.getpid()}.torch_bp"
-    (folder / name).write_bytes(b"".join(records))
+    atomic_write(folder / name, b"".join(records))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,11 +33,12 @@ import numpy as np
 import torch
 
 import torch_bp_launch as signals
+from torch_bp.core.files import atomic_file, atomic_write
 
-from .config import ConfigError, SweepConfig, check_device, validate
+from .config import SweepConfig, check_device, validate
 from .dashboard import dashboard_hint
-from .folder import check_new_logdir
-from .setup import build_model, default_logdir, initial_values, run_data, run_meta
+from .folder import claim_new_logdir, new_run_id
+from .setup import build_model, check_memory, default_logdir, initial_values, resolve_paths, run_data, run_meta
 from .sweep import Progress, StackedNets, SweepResult, sweep
 from .sweep_events import write_events
 
@@ -50,10 +52,13 @@ class SweepRun:
 
     def __init__(self, cfg: SweepConfig, out=None, err=None):
         self.out, self.err = out or sys.stdout, err or sys.stderr
-        cfg = validate(cfg)
+        self.lock, self.logdir = None, None
+        cfg = resolve_paths(validate(cfg))
         self.lrs, self.seeds = cfg.lr, cfg.seeds
         self.device = check_device(cfg.device)
         inputs, targets = run_data(cfg)
+        check_memory(cfg, networks=len(cfg.lr) * len(cfg.seeds), rows=len(inputs),
+                     logged=cfg.steps // cfg.log_interval + 2)
         self.inputs, self.targets = inputs.to(self.device), targets.to(self.device)
         self.full_batch = (cfg.batch_size is None or cfg.batch_size >= len(inputs)) and not cfg.shuffle
         values = initial_values(cfg)
@@ -66,17 +71,34 @@ class SweepRun:
                                                           lrs=len(self.lrs), seeds=len(self.seeds)))
 
     def run(self) -> SweepResult:
-        """Make the sweep folder, write config.json, train, write the results and events."""
-        logdir = Path(self.cfg.logdir) if self.cfg.logdir else default_logdir(self.cfg)
-        if logdir.is_dir() and any(logdir.iterdir()):  # (check_new_logdir would take a stopped run's folder)
-            raise ConfigError("logdir", f"{logdir}: already holds files; choose a new folder")
-        check_new_logdir(logdir)
-        self.logdir = logdir
-        self.cfg = dataclasses.replace(self.cfg, logdir=str(logdir.resolve()))
-        (logdir / "config.json").write_text(json.dumps(self.cfg.to_dict(), indent=2) + "\n")
-        result = self.train()
-        self.write(result)
+        """Claim the sweep folder (new, locked and marked until close()), write config.json,
+        train, write the results and events. A sweep is a run like any other: signals are
+        deferred from the first file to the last (one that comes while it trains ends it after
+        the current chunk of rounds; every file is then written for the rounds done, and
+        config.json's meta.status says "interrupted"); every file is written whole or not at
+        all; an OSError (a full disk, ...) leaves the files written before it whole."""
+        with signals.deferred():
+            logdir = Path(self.cfg.logdir) if self.cfg.logdir else default_logdir(self.cfg)
+            run_id = new_run_id()
+            self.lock = claim_new_logdir(logdir, run_id, kind="sweep")
+            self.logdir = logdir
+            meta = {**self.cfg.meta, "run_id": run_id, "status": "training"}  # a sweep cut short says so
+            self.cfg = dataclasses.replace(self.cfg, logdir=str(logdir.resolve()), meta=meta)
+            self.write_config()
+            result = self.train()
+            status = f"interrupted after {result.rounds} of {self.cfg.steps} rounds" if result.stopped else "finished"
+            self.cfg = dataclasses.replace(self.cfg, meta={**meta, "status": status})
+            self.write(result)
         return result
+
+    def close(self) -> None:
+        """Unlock the sweep folder (after its last file: the figure, drawn by the caller)."""
+        if self.lock is not None:
+            os.close(self.lock)
+            self.lock = None
+
+    def write_config(self) -> None:
+        atomic_write(self.logdir / "config.json", (json.dumps(self.cfg.to_dict(), indent=2) + "\n").encode())
 
     def train(self) -> SweepResult:
         """The sweep itself, nothing written; SIGINT/SIGTERM/SIGHUP end it after the current
@@ -109,9 +131,10 @@ class SweepRun:
         for row in zip(lr.tolist(), seed.tolist(), res.final_loss.tolist(), res.min_loss.tolist(),
                        res.rounds_to_target.tolist(), diverged.tolist()):
             lines.append(f"{row[0]!r},{row[1]},{row[2]!r},{row[3]!r},{row[4] or ''},{int(row[5])}")
-        (self.logdir / "results.csv").write_text("\n".join(lines) + "\n")
-        np.savez(self.logdir / "losses.npz", rounds=res.logged_rounds, loss=res.losses, lr=lr, seed=seed,
-                 final_loss=res.final_loss)
+        atomic_write(self.logdir / "results.csv", ("\n".join(lines) + "\n").encode())
+        with atomic_file(self.logdir / "losses.npz") as f:
+            np.savez(f, rounds=res.logged_rounds, loss=res.losses, lr=lr, seed=seed, final_loss=res.final_loss)
+        self.write_config()  # meta.status: finished, or interrupted after how many rounds
         write_events(self.logdir, json.dumps(self.cfg.to_dict(), indent=2), res, lr, seed, diverged,
                      self.err)
 
@@ -151,4 +174,8 @@ class SweepRun:
 
 
 def run_sweep(cfg: SweepConfig, out=None, err=None) -> SweepResult:
-    return SweepRun(cfg, out, err).run()
+    run = SweepRun(cfg, out, err)
+    try:
+        return run.run()
+    finally:
+        run.close()

@@ -30,9 +30,10 @@ from . import dashboard, pictures
 from .checkpoint import NonFiniteState, load_checkpoint, save_checkpoint
 from .config import ConfigError, Status, TrainConfig, check_device, check_places, is_own_run, resumed, validate
 from .console import Console
-from .folder import RunFolder, is_log_file, logged_rounds
+from .folder import RunFolder, is_log_file, logged_rounds, new_run_id
 from .metrics import MAX_SCALAR_PARAMETERS, Capture, LossWatch, MetricsBuffer, NonFiniteLoss, columns
-from .setup import build_model, default_logdir, initial_values, run_data, run_meta
+from .setup import (build_model, check_memory, check_same_data, default_logdir, initial_values, resolve_paths, run_data, run_meta,
+                    saved_run_id)
 
 FLUSH_SECONDS = 2.0  # logged rounds are written out at least this often (checked every 64 rounds)
 
@@ -109,7 +110,7 @@ class Trainer:
                 checkpoint = _load(cfg.resume)
             if checkpoint is not None:
                 cfg = resumed(cfg, checkpoint["config"], given)
-            cfg = validate(cfg)
+            cfg = resolve_paths(validate(cfg))
             check_places(cfg, is_log_file)
             self.device = check_device(cfg.device)
             self.checkpoint = checkpoint
@@ -120,6 +121,7 @@ class Trainer:
     # ---- set-up: nothing is written ---------------------------------------------------------
     def _build(self, cfg: TrainConfig) -> None:
         inputs, targets = run_data(cfg)
+        check_memory(cfg, rows=len(inputs))
         self.inputs, self.targets = inputs.to(self.device), targets.to(self.device)
         self.model = model = build_model(cfg, cfg.seed, self.device, initial_values(cfg))
         self.deck = is_deck_setting(model, self.inputs, self.targets, cfg.lr, cfg.train_bias)
@@ -130,6 +132,8 @@ class Trainer:
         self.per_scalar = sum(p.numel() for p in model.parameters()) <= MAX_SCALAR_PARAMETERS
         self.columns = columns(model, cfg.sizes[-1], self.full_loss, cfg.check_grads, self.per_scalar)
         self.cfg = replace(cfg, meta=run_meta(cfg, len(inputs)))
+        if self.checkpoint is not None:
+            check_same_data(self.checkpoint["config"], self.cfg)
 
     def _load_checkpoint(self, cfg: TrainConfig) -> int:
         ckpt = self.checkpoint
@@ -155,12 +159,15 @@ class Trainer:
         own = self.checkpoint is not None and is_own_run(cfg, self.checkpoint["config"])
         if own:
             saved = self.checkpoint["config"]  # how the run logged up to its checkpoint
+            run_id = saved_run_id(saved)
             logged = logged_rounds(saved.get("log_interval", 1), saved.get("steps", self.start))
-            folder = RunFolder.resume(Path(saved["logdir"]), self.columns, self.start, logged)
+            folder = RunFolder.resume(Path(saved["logdir"]), self.columns, self.start, logged, run_id)
         else:
-            folder = RunFolder.create(Path(cfg.logdir) if cfg.logdir else default_logdir(cfg), self.columns)
+            run_id = new_run_id()  # a new folder is a new run, resumed from a checkpoint or not
+            folder = RunFolder.create(Path(cfg.logdir) if cfg.logdir else default_logdir(cfg), self.columns, run_id)
         self.cfg_logdir_given = cfg.logdir is not None
-        self.cfg = replace(cfg, logdir=str(folder.path.resolve()))  # so --resume finds the run from anywhere
+        # the logdir resolved, so --resume finds the run from anywhere; the run id proves it is this run
+        self.cfg = replace(cfg, logdir=str(folder.path.resolve()), meta={**cfg.meta, "run_id": run_id})
         folder.write_config(self.cfg.to_dict())
         if not own:
             first = backprop(self.model, *first_batch)  # the run's own first batch: history.csv's first row

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from torch_bp.core.chain_rule import Trace
+from torch_bp.core.files import atomic_file
 
 MAX_DRAWN_WIDTH = 4      # widest layer drawn unit by unit; wider networks get heat maps
 MAX_DRAWN_LAYERS = 3     # ... and at most this many weight layers
@@ -213,7 +214,8 @@ def save(fig: Figure, stem: str | Path, formats=FORMATS, dpi: int = 100) -> list
     with matplotlib.rc_context(RC):
         for fmt in formats:
             path = Path(f"{stem}.{fmt}")
-            fig.savefig(path, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
+            with atomic_file(path) as f:  # an old picture is replaced whole, or kept
+                fig.savefig(f, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
             paths.append(path)
     return paths
 

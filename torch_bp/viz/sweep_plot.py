@@ -9,6 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from torch_bp.core.files import atomic_file
+
 MAX_LEGEND = 10  # seeds named in the legend; more are drawn unnamed
 MAX_POINTS = 4000  # points per line at most: longer sweeps are thinned evenly
 
@@ -27,8 +29,9 @@ def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np
     fig.suptitle(title)
     path_stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [path_stem.with_suffix(".svg"), path_stem.with_suffix(".png")]
-    fig.savefig(paths[0])
-    fig.savefig(paths[1], dpi=110)
+    for path, dpi in zip(paths, (None, 110)):
+        with atomic_file(path) as f:  # an old picture is replaced whole, or kept
+            fig.savefig(f, format=path.suffix[1:], dpi=dpi or "figure")
     return paths
 
 
