@@ -7,12 +7,12 @@ torch_bp.explain.step_sizes; this module only draws them.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from torch_bp.core.files import atomic_write
 from torch_bp.viz import draw
 
 STYLE = {"forward differences": dict(color="#d95f02", marker="s"),
@@ -51,14 +51,7 @@ def step_size_figure(steps: Sequence[float], errors: dict[str, Sequence[float]],
 
 
 def save_figure(fig: Figure, path: str | Path) -> None:
-    """fig to path, as .svg (text kept as text) or .png by its suffix (one of draw.FORMATS);
-    drawn in memory, written beside it and moved in place, so a failed write (OSError) leaves
-    any file already there whole."""
+    """fig to path, as .svg (text kept as text) or .png by its suffix (one of draw.FORMATS),
+    drawn in memory and written atomically: a failed write (OSError) leaves any file there whole."""
     path = Path(path)
-    data = draw.to_bytes(fig, path.suffix.lower().lstrip("."))
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    atomic_write(path, draw.to_bytes(fig, path.suffix.lower().lstrip(".")))
