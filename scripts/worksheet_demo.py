@@ -16,7 +16,7 @@ from pathlib import Path
 
 from torch_bp.cli.worksheet import read_class
 from torch_bp.explain.check_working import evaluate, working
-from torch_bp.explain.telling import quantities_shown
+from torch_bp.explain.check import quantities
 
 # (what the student does, significant digits written, how far they got: the last quantity written)
 SCENARIOS = [
@@ -43,7 +43,7 @@ def answers(setting, doing: str, digits: int, last: str | None) -> dict[str, str
             values[step.quantity] = step.f(*(values[x] for x in step.inputs))
     else:
         values = evaluate(working(doing if doing not in ("right", "digit-slip") else "none"), s)
-    names = quantities_shown()
+    names = quantities()
     names = names[:names.index(last) + 1] if last else names
     texts = {q: f"{values[q]:.{digits}g}" for q in names}
     if doing == "digit-slip":  # two adjacent digits of ∂E_total/∂w6 swapped

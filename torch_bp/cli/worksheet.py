@@ -25,7 +25,7 @@ from torch_bp.core.deck import DECK_SIZES
 from torch_bp.core.model import BackpropNet
 from torch_bp.explain import class_summary, exercise, feedback, marking, worksheet
 from torch_bp.explain.report_html import to_html as report_page
-from torch_bp.explain.telling import quantities_shown
+from torch_bp.explain.check import quantities
 from torch_bp.viz import draw
 from torch_bp.viz.class_figure import class_figure
 
@@ -192,7 +192,7 @@ def summary(args) -> int:
     except (ValueError, KeyError, TypeError) as e:
         raise InputError(f"{folder / MARKS_FILE}: not {PROG} mark's ({e}); run `{PROG} mark {folder}` again") from None
     above = [r["diagnosis"] if r["status"] != marking.MARKED or r["mistake"] != "none" else "all right" for r in records]
-    fig = class_figure(list(quantities_shown()), [r["student"] for r in records], class_summary.cells(records),
+    fig = class_figure(list(quantities()), [r["student"] for r in records], class_summary.cells(records),
                        above, worksheet.sections(), title=f"{folder.name}: every value of every student, as the check judged it")
     svg, _ = draw.save(fig, folder / "class-figure")
     _write(folder / "class.html", class_summary.to_html(records, svg.read_text(encoding="utf-8"), f"Class {folder.name}"))

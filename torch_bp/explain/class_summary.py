@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 from collections import Counter
 
+from .check import quantities
 from .check_working import MISTAKES, NONE, UNKNOWN
 from .marking import MALFORMED, MARKED, NO_ANSWERS, NOT_HANDED_IN
 from .report_html import _inline_svg
-from .telling import quantities_shown
 
 SEE_FIRST = 8  # students listed by name under "see first"; the rest are in marks.csv
 NOT_CATALOGUED = "no catalogued mistake fits: the step to redo is on their feedback page"
@@ -31,7 +31,7 @@ def cell(record: dict, quantity: str) -> str:
 
 def cells(records: list[dict]) -> list[list[str]]:
     """[quantity][student] categories, quantities in the order of the working."""
-    return [[cell(r, q) for r in records] for q in quantities_shown()]
+    return [[cell(r, q) for r in records] for q in quantities()]
 
 
 def mistakes(records: list[dict]) -> list[tuple[str, list[str], Counter]]:
@@ -52,7 +52,7 @@ def see_first(records: list[dict]) -> list[tuple[str, str]]:
     """(student, why) for the students to talk to first: an answer file that could not be read,
     then working no catalogued mistake explains, then several mistakes that fit, then one mistake,
     earliest first wrong quantity first, fewest right first."""
-    names = quantities_shown()
+    names = quantities()
     ranked = []
     for r in records:
         if r["status"] == MALFORMED:
@@ -70,7 +70,8 @@ CSS = """
 body { font: 11pt/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1b1b1b;
        margin: 0 auto; max-width: 60rem; padding: 1rem; }
 @page { margin: 12mm; }
-@media print { body { padding: 0; max-width: none; } }
+@media print { body { padding: 0; max-width: none; }
+               figure svg { max-height: 215mm; width: auto; max-width: 100%; margin: 0 auto; } }
 h1 { font-size: 1.45rem; margin: 0 0 0.4rem; } h2 { font-size: 1.15rem; margin: 1.1rem 0 0.4rem; break-after: avoid; }
 p, li { margin: 0.25rem 0; }
 table { border-collapse: collapse; width: 100%; }

@@ -22,8 +22,9 @@ import re
 from dataclasses import asdict, dataclass
 
 from torch_bp.core.deck import DECK_LR
+from .check import quantities
 from .check_working import NONE, evaluate, working
-from .telling import quantities_shown, variants, why_not_told_apart
+from .telling import variants, why_not_told_apart
 
 DIGITS = 4                   # the sheet asks for at least 4 significant digits
 OUT_RANGE = (0.1, 0.9)       # σ(net) away from 0 and 1: out(1 − out) ≥ 0.09
@@ -101,7 +102,7 @@ def problem(setting: Setting) -> str | None:
     for k in (1, 2):
         if abs(true[f"target_o{k}"] - true[f"out_o{k}"]) < MIN_ERROR:
             return f"out_o{k} is within {MIN_ERROR} of its target"
-    for q in quantities_shown():
+    for q in quantities():
         if not SIZE_RANGE[0] <= abs(true[q]) <= SIZE_RANGE[1]:
             return f"{q} = {true[q]:.3g} is too small or too large to carry by hand"
     return why_not_told_apart(variants(setting.scalars(), setting.wrong_lrs()), DIGITS)

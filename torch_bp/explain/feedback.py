@@ -78,6 +78,13 @@ td.num { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; text-align
 td.formula { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.8rem; overflow-wrap: anywhere; }
 tr.differs td { background: #fde3cc; } tr.first td { box-shadow: inset 0 -2px 0 #d95f02; }
 tr { break-inside: avoid; }
+@media (max-width: 600px) {   /* a phone: each value becomes a card, labelled cell by cell */
+  thead { display: none; }
+  table, tbody, tr, td { display: block; width: 100%; }
+  tr { border-top: 1px solid #ddd; padding: 0.3rem 0; }
+  td { border: none; padding: 0.1rem 0.3rem; text-align: left !important; white-space: normal !important; }
+  td[data-label]::before { content: attr(data-label) ": "; color: #555; font-family: system-ui, sans-serif; }
+}
 """
 
 
@@ -97,8 +104,9 @@ def to_html(m: Marked) -> str:
         for q, f, y, t, v, a, ok in _cells(m):
             kind = f"{v}{' first' if q == first else ''}"
             parts.append(f'<tr class="{kind}" data-quantity="{e(q)}"><td class="formula">{e(f)}</td>'
-                         f'<td class="num">{e(y)}</td><td class="num">{e(t)}</td><td>{e(v)}</td>'
-                         f'<td class="num">{e(a)}{" ✓" if ok else ""}</td></tr>')
+                         f'<td class="num" data-label="yours">{e(y)}</td><td class="num" data-label="true">{e(t)}</td>'
+                         f'<td data-label="verdict">{e(v)}</td>'
+                         f'<td class="num" data-label="from your earlier numbers">{e(a)}{" ✓" if ok else ""}</td></tr>')
         parts.append("</tbody></table>")
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"

@@ -7,8 +7,9 @@ is one in the last digit written: 0.3775 has units of 0.0001. The check (check.p
 mistake when its working, or its formulas applied to the student's own earlier numbers, agrees
 with every value given. So a setting is one where the check can tell the mistakes apart when
 
-    1. each mistake's first wrong number is at least MARGIN units from the true one, and two
-       mistakes that go wrong at the same quantity are MARGIN units apart there;
+    1. the first number each mistake changes is at least MARGIN units from the true one and no
+       digit slip of it (two adjacent digits swapped), and two mistakes that first change the
+       same quantity are MARGIN units apart there;
     2. a digit slip (one value's two adjacent digits swapped, the rest right) is no mistake's
        working: each mistake's formulas, on the true numbers, are off at two values or more,
        and the true formulas on a mistake's numbers are off at two values or more;
@@ -19,21 +20,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
 
+from .check import quantities
 from .check_working import MISTAKES, NONE, evaluate, working
+from .report import transpositions
 
 MARGIN = 5      # units between a mistake's first wrong number and the true one, or another mistake's
 SLIP_REACH = 4  # units the eighth w+ may move while seven stay right (a slip moves it 9 or more)
 WEIGHTS = ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8")
-
-
-@cache
-def quantities_shown() -> tuple[str, ...]:
-    """The quantities on a sheet: check.quantities() without its report (the same names, the
-    working's order: the one-step lines of the worked example)."""
-    from .check import quantities  # check imports report (torch); this module's callers need not
-    return quantities()
 
 
 @dataclass(frozen=True)
@@ -69,10 +63,10 @@ def written(x: float, digits: int) -> float:
     return float(f"{x:.{digits}g}")
 
 
-def first_wrong(v: Variant, true: Variant, digits: int) -> str | None:
-    """The first quantity on the sheet where v's written value is not the true one."""
-    return next((q for q in quantities_shown()
-                 if written(v.values[q], digits) != written(true.values[q], digits)), None)
+def first_wrong(v: Variant, true: Variant) -> str | None:
+    """The first quantity on the sheet whose value v's working changes (beyond float rounding)."""
+    return next((q for q in quantities()
+                 if not math.isclose(v.values[q], true.values[q], rel_tol=1e-9, abs_tol=1e-12)), None)
 
 
 def off_at(a: Variant, b: Variant, digits: int) -> list[str]:
@@ -82,7 +76,7 @@ def off_at(a: Variant, b: Variant, digits: int) -> list[str]:
     for s in a.steps:
         recomputed = s.f(*(carried[x] for x in s.inputs))
         carried[s.quantity] = recomputed
-        if s.quantity in b.values and s.quantity in quantities_shown():
+        if s.quantity in b.values and s.quantity in quantities():
             given = written(b.values[s.quantity], digits)
             u = unit(given, digits)
             if abs(a.values[s.quantity] - given) >= u and abs(recomputed - given) >= u:
@@ -99,9 +93,11 @@ def _first_wrong_numbers(found: list[Variant], true: Variant, digits: int) -> st
     """Condition 1 of the module's docstring."""
     firsts = []  # (variant, its first wrong quantity, its value there)
     for v in found:
-        q = first_wrong(v, true, digits)
+        q = first_wrong(v, true)
         if q is None or not _apart(v.values[q], true.values[q], digits):
             return f"{v.label} does not change a value by {MARGIN} units" + (f" (first at {q})" if q else "")
+        if f"{v.values[q]:.{digits}g}" in transpositions(f"{true.values[q]:.{digits}g}"):
+            return f"{v.label}'s first wrong number, {q}, is a digit slip of the true one"
         for other, q2, x2 in firsts:
             if other.mistake != v.mistake and q2 == q and not _apart(x2, v.values[q], digits):
                 return f"{other.label} and {v.label} give the same first wrong number, {q}"

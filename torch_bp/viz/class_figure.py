@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 
+MAX_NAME = 22  # characters of a student's name shown under their column
 # The categories a cell can be in, with their colour and the legend's words, in legend order.
 CATEGORIES = {
     "right": ("#1b9e77", "right"),
@@ -36,10 +37,12 @@ def class_figure(quantities: list[str], students: list[str], cells: list[list[st
     names = list(CATEGORIES)
     codes = np.array([[names.index(c) for c in row] for row in cells])  # (quantities, students)
     n_q, n_s = codes.shape
-    left, right, bottom, top = 1.5, 1.4, 1.25, 1.5  # inches around the grid: labels, sections, legend, mistakes
-    width, height = left + right + 0.3 * n_s, bottom + top + 0.2 * n_q
-    fig = Figure(figsize=(width, height))
-    ax = fig.add_axes((left / width, bottom / height, 0.3 * n_s / width, 0.2 * n_q / height))
+    students = [s if len(s) <= MAX_NAME else s[:MAX_NAME - 1] + "…" for s in students]
+    longest = max(map(len, students)) + max(map(len, mistakes))  # characters below and above, at 60°
+    width = max(6.0, 3.0 + 0.3 * n_s)
+    height = 2.2 + 0.2 * n_q + 0.06 * longest
+    fig = Figure(figsize=(width, height), layout="constrained")
+    ax = fig.add_subplot()
     ax.imshow(codes, cmap=ListedColormap([CATEGORIES[c][0] for c in names]), vmin=-0.5,
               vmax=len(names) - 0.5, aspect="auto", interpolation="nearest")
     ax.set_yticks(range(n_q), [label(q) for q in quantities], fontsize=8)
@@ -56,8 +59,8 @@ def class_figure(quantities: list[str], students: list[str], cells: list[list[st
     above = ax.secondary_xaxis("top")
     above.set_xticks(range(n_s), mistakes, rotation=60, ha="left", rotation_mode="anchor", fontsize=7.5)
     handles = [Patch(facecolor=colour, edgecolor="#999999", label=words) for colour, words in CATEGORIES.values()]
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.1 / width, 0.05 / height), ncol=4,
-               fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside lower left", ncol=4 if width >= 10 else 2, fontsize=8,
+               frameon=False)  # four columns take 10 inches
     if title:
-        fig.suptitle(title, x=0.1 / width, ha="left", fontsize=11)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11)
     return fig
