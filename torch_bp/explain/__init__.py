@@ -4,4 +4,8 @@
     report_render.py, report_html.py   as text, markdown, JSON, one web page
     check.py, check_working.py    a learner's numbers: the first wrong one, the mistake
     check_render.py               the check as text, markdown, JSON
+    exercise.py, telling.py       a class set: each student's own setting, drawn until the check
+                                  can tell every catalogued mistake apart on it
+    worksheet.py, marking.py      a student's sheet, answer file and key; their answers marked
+    feedback.py, class_summary.py the student's feedback page; the class page
 """
