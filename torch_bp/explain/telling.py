@@ -1,9 +1,9 @@
 """What the check can tell apart on one setting: each catalogued mistake's working, its first
 wrong number, and the conditions under which the check names it and nothing else.
 
-A variant is the working of a student who makes one mistake (check_working.working), with its
-values on the sheet rounded to `digits` significant digits, as the student writes them. A unit
-is one in the last digit written: 0.3775 has units of 0.0001. The check (check.py) names a
+A variant is the working of a student who makes one mistake (check_working.working); the
+student writes its values rounded to `digits` significant digits. A unit is one in the last
+digit written: 0.3775 has units of 0.0001. The check (check.py) names a
 mistake when its working, or its formulas applied to the student's own earlier numbers, agrees
 with every value given. So a setting is one where the check can tell the mistakes apart when
 
