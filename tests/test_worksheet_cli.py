@@ -11,7 +11,7 @@ import pytest
 
 from test_worksheet_marking import NAMES, learner, written
 from torch_bp.cli import worksheet
-from torch_bp.explain import exercise, marking
+from torch_bp.explain import exercise, feedback, marking
 from torch_bp.explain.check_working import MISTAKES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,8 +41,14 @@ def roster(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def made(roster, tmp_path_factory) -> Path:
+    """The class of the roster, seed 7, made by scripts/worksheet.py in a process of its own
+    (with its own PYTHONHASHSEED)."""
     out = tmp_path_factory.mktemp("made") / "class"
-    assert worksheet.main(["make", "--students", str(roster), "--seed", "7", "--out", str(out)]) == 0
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "worksheet.py"), "make", "--students", str(roster),
+                           "--seed", "7", "--out", str(out)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout == f"4 students (seed 7): sheets/, answers/ and keys/ in {out}\n"
     return out
 
 
@@ -66,13 +72,10 @@ def test_make_writes_a_sheet_an_answer_file_and_a_key_per_student(made):
 
 
 def test_same_roster_and_seed_give_the_same_bytes_another_seed_other_numbers(made, roster, tmp_path):
-    """A second run in another process (another PYTHONHASHSEED, through scripts/worksheet.py)
-    writes byte-identical sheets, answer files and keys; seed 8 gives every student other numbers."""
+    """A second run, in this process (another PYTHONHASHSEED than `made`'s), writes
+    byte-identical sheets, answer files and keys; seed 8 gives every student other numbers."""
     again = tmp_path / "again"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "worksheet.py"), "make", "--students", str(roster),
-                           "--seed", "7", "--out", str(again)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONHASHSEED": "12345"})
-    assert done.returncode == 0, done.stderr
+    assert worksheet.main(["make", "--students", str(roster), "--seed", "7", "--out", str(again)]) == 0
     assert tree(again) == tree(made)
     other = tmp_path / "other"
     assert worksheet.main(["make", "--students", str(roster), "--seed", "8", "--out", str(other)]) == 0
@@ -180,3 +183,39 @@ def test_summary_before_mark(roster, tmp_path, capsys):
     assert worksheet.main(["make", "--count", "1", "--seed", "3", "--out", str(tmp_path / "c")]) == 0
     status, _, err = run(capsys, "summary", tmp_path / "c")
     assert status == 2 and "not marked yet" in err and len(err.splitlines()) == 1
+
+
+def test_make_keeps_answer_files_already_there(tmp_path, capsys):
+    (tmp_path / "c" / "answers").mkdir(parents=True)
+    (tmp_path / "c" / "answers" / "student-1.json").write_text('{"net_h1": "0.4"}')
+    status, _, err = run(capsys, "make", "--count", "1", "--seed", "1", "--out", tmp_path / "c")
+    assert status == 2 and "already holds a class" in err and len(err.splitlines()) == 1
+    assert (tmp_path / "c" / "answers" / "student-1.json").read_text() == '{"net_h1": "0.4"}'
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda c: c["students"][0].update(file="../elsewhere"), "file name '../elsewhere', expected 'Ada-Lovelace'"),
+    (lambda c: c["students"][0]["setting"].update(w1="0.5"), "a setting of numbers expected"),
+    (lambda c: c["students"][0]["setting"].pop("w1"), "missing 1 required positional argument: 'w1'"),
+    (lambda c: c.update(format="something else"), "not a class file of worksheet.py make"),
+])
+def test_a_class_file_not_makes_is_one_line(made, tmp_path, capsys, change, says):
+    found = json.loads((made / "class.json").read_text())
+    change(found)
+    (tmp_path / "class.json").write_text(json.dumps(found))
+    (tmp_path / "answers").mkdir()
+    status, _, err = run(capsys, "mark", tmp_path)
+    assert status == 2 and len(err.splitlines()) == 1 and says in err, err
+    assert not (tmp_path / "marks.csv").exists()
+
+
+def test_feedback_when_several_mistakes_fit(made):
+    """w5+ alone, worked with w + η·∂E/∂w: update-sign, or sign-of-error carried on; the
+    feedback names both and the value that would tell them apart."""
+    s = settings(made)["Ada Lovelace"]
+    m = marking.mark("Ada", exercise.Setting(**s), {"w5+": written(learner(s, "update-sign")["w5+"], 6, False)})
+    assert m.check.diagnosis.candidates == ["sign-of-error", "update-sign"]
+    page = feedback.to_markdown(m)
+    assert "Several mistakes fit every value you gave: sign-of-error" in page
+    assert "\nYour dE_total/dout_o1 would tell them apart: sign-of-error gives" in page
+    assert marking.csv_row(m)[4] == "sign-of-error or update-sign"

@@ -12,6 +12,7 @@ feedback/, marks.csv, marks.json; after summary: class.html and class-figure.svg
 import csv
 import io
 import json
+import math
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -104,9 +105,9 @@ def make(args) -> int:
     students = read_roster(args.students) if args.students else [
         f"student-{k:0{len(str(args.count))}d}" for k in range(1, args.count + 1)]
     out = Path(args.out)
-    if (out / CLASS_FILE).exists():
-        raise InputError(f"--out {out}: already holds a class ({CLASS_FILE}); make would overwrite its answer "
-                         "files: choose a new folder")
+    if (out / CLASS_FILE).exists() or any((out / "answers").glob("*.json")):
+        raise InputError(f"--out {out}: already holds a class ({CLASS_FILE} or answers/); make would overwrite its "
+                         "answer files: choose a new folder")
     entries = []
     for student in students:
         setting, attempt = exercise.draw(args.seed, student)
@@ -134,7 +135,13 @@ def read_class(folder: Path) -> list[tuple[str, str, exercise.Setting]]:
         found = numbers.parse_json(path.read_text(encoding="utf-8"))
         if not isinstance(found, dict) or found.get("format") != FORMAT:
             raise ValueError(f"not a class file of {PROG} make")
-        return [(s["student"], s["file"], exercise.Setting(**s["setting"])) for s in found["students"]]
+        students = [(s["student"], s["file"], exercise.Setting(**s["setting"])) for s in found["students"]]
+        for student, file, setting in students:
+            if file != exercise.file_name(student):
+                raise ValueError(f"{student!r}: file name {file!r}, expected {exercise.file_name(student)!r}")
+            if not all(isinstance(v, float) and math.isfinite(v) for v in asdict(setting).values()):
+                raise ValueError(f"{student!r}: a setting of numbers expected")
+        return students
     except OSError as e:
         raise InputError(f"{folder}: no class here ({path}: {e.strerror or e}); make one with `{PROG} make`") from None
     except (ValueError, KeyError, TypeError) as e:

@@ -11,9 +11,11 @@ rounded to DIGITS significant digits:
 
     no output saturated      every out = σ(net) in OUT_RANGE, every |target − out_o| ≥ MIN_ERROR
     a sensible size          every quantity's |value| in SIZE_RANGE
-    every mistake shows      each catalogued mistake (check_working.MISTAKES) changes a value by
-                             at least MARGIN units of its last digit, and no two mistakes give the
-                             same first wrong number (telling.py: what the check can tell apart)
+    every mistake shows      the first value each catalogued mistake (check_working.MISTAKES)
+                             changes moves by at least MARGIN units of its last digit and is no
+                             digit slip of the true one; no two mistakes give the same first
+                             wrong number; a slip cannot pass for a mistake, nor a mistake or
+                             another η for a slip (telling.py: what the check can tell apart)
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 from torch_bp.core.deck import DECK_LR
 from .check import quantities
-from .check_working import NONE, evaluate, working
+from .check_working import evaluate, working
 from .telling import variants, why_not_told_apart
 
 DIGITS = 4                   # the sheet asks for at least 4 significant digits
@@ -110,7 +112,7 @@ def problem(setting: Setting) -> str | None:
 
 def draw(seed: int, student: str) -> tuple[Setting, int]:
     """(the first good setting of (seed, student), the attempt that gave it); RuntimeError if
-    none in MAX_ATTEMPTS (not seen: about one draw in ten is good)."""
+    none in MAX_ATTEMPTS (not seen: more than half the draws are good)."""
     for attempt in range(MAX_ATTEMPTS):
         setting = draw_once(seed, student, attempt)
         if problem(setting) is None:
@@ -123,7 +125,3 @@ def file_name(student: str) -> str:
     '-' become '-' (two ids with the same file name, ignoring case, are one student twice)."""
     return re.sub(r"[^\w.-]+", "-", student).strip("-.") or "student"
 
-
-def true_values(setting: Setting) -> dict[str, float]:
-    """Every quantity of the slides' working for this setting (check_working's model)."""
-    return evaluate(working(NONE), setting.scalars())

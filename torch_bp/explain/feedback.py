@@ -38,6 +38,8 @@ def summary(m: Marked) -> list[str]:
     else:
         out.append("Several mistakes fit every value you gave: "
                    + "; ".join(f"{c}, {MISTAKES[c]}" for c in d.candidates) + ".")
+        if (apart := d.explanation.rfind("Your ")) >= 0:  # check.py's last sentence: the value that tells them apart
+            out.append(d.explanation[apart:])
     out.append(f"From your own earlier numbers, {row.formula} gives {shown(m.follows[row.quantity], row.yours)}.")
     if later := m.carried_forward:
         out.append(f"{later} of your later values that differ from the true ones follow correctly from your own "

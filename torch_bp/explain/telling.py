@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 from .check import quantities
 from .check_working import MISTAKES, NONE, evaluate, working
@@ -69,14 +70,19 @@ def first_wrong(v: Variant, true: Variant) -> str | None:
                  if not math.isclose(v.values[q], true.values[q], rel_tol=1e-9, abs_tol=1e-12)), None)
 
 
+@cache
+def _shown() -> frozenset[str]:
+    return frozenset(quantities())
+
+
 def off_at(a: Variant, b: Variant, digits: int) -> list[str]:
     """The sheet's quantities where a's working does not give b's written value, to a unit:
     neither a's own value nor a's formula applied to b's earlier (written) values."""
-    carried, off = dict(a.setting), []
+    carried, off, shown = dict(a.setting), [], _shown()
     for s in a.steps:
         recomputed = s.f(*(carried[x] for x in s.inputs))
         carried[s.quantity] = recomputed
-        if s.quantity in b.values and s.quantity in quantities():
+        if s.quantity in shown:
             given = written(b.values[s.quantity], digits)
             u = unit(given, digits)
             if abs(a.values[s.quantity] - given) >= u and abs(recomputed - given) >= u:
