@@ -91,9 +91,9 @@ def open_page(browser, path: Path, width: int, media: str | None = None):
     return page
 
 
-@pytest.mark.parametrize("which", ["sheet", "feedback", "class"])
-def test_nothing_clipped_on_screen_phone_and_paper(browser, pages, which):
-    page = open_page(browser, pages[which], 1280, "screen")
+def assert_nothing_clipped(browser, path: Path, which: str) -> None:
+    """On a 1280-pixel screen, a 390-pixel phone, and printed on A4 and on Letter."""
+    page = open_page(browser, path, 1280, "screen")
     widths = {"screen 1280": (1280, "screen"), "phone 390": (390, "screen")}
     widths |= {f"print {paper}": (round((mm - 24) * MM), "print") for paper, mm in PAPER.items()}
     for name, (width, media) in widths.items():
@@ -103,9 +103,11 @@ def test_nothing_clipped_on_screen_phone_and_paper(browser, pages, which):
     page.close()
 
 
-def test_sheet_layout(browser, pages):
+def test_sheet(browser, pages):
     """A blank for every quantity, wide enough to write a number in; the network picture with
-    the student's own weights, beside their numbers on paper."""
+    the student's own weights, beside their numbers on paper; nothing clipped; two pages printed
+    on A4 and on Letter."""
+    assert_nothing_clipped(browser, pages["sheet"], "sheet")
     page = open_page(browser, pages["sheet"], round((PAPER["A4"] - 24) * MM), "print")
     rows = page.eval_on_selector_all("tr[data-quantity]", "rs => rs.map(r => r.dataset.quantity)")
     assert rows == NAMES
@@ -117,16 +119,17 @@ def test_sheet_layout(browser, pages):
     assert "w1 = " + page.locator("table.numbers td.value").nth(4).inner_text() in labels
     assert page.locator("h1").inner_text() == "Backpropagation, one step by hand"
     page.close()
-
-
-def test_sheet_prints_on_two_pages_of_a4_and_letter(browser, pages):
     page = open_page(browser, pages["sheet"], 1280)
     for paper in PAPER:
         assert pdf_pages(page.pdf(format=paper)) == 2, paper
     page.close()
 
 
-def test_class_page_layout_and_print(browser, pages):
+def test_feedback_and_class_page(browser, pages):
+    """Nothing clipped on either; the class page lists the mistakes made, shows the picture at
+    the page's width, and prints on at most three pages of A4 or Letter."""
+    assert_nothing_clipped(browser, pages["feedback"], "feedback")
+    assert_nothing_clipped(browser, pages["class"], "class")
     page = open_page(browser, pages["class"], 1280)
     assert page.eval_on_selector_all("tr[data-mistake]", "rs => rs.map(r => r.dataset.mistake)") == [
         "sign-of-error", "missing-bias"]

@@ -3,6 +3,7 @@ and seed, marks.csv for a small class, and one clear line for bad input."""
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,14 +42,8 @@ def roster(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def made(roster, tmp_path_factory) -> Path:
-    """The class of the roster, seed 7, made by scripts/worksheet.py in a process of its own
-    (with its own PYTHONHASHSEED)."""
     out = tmp_path_factory.mktemp("made") / "class"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "worksheet.py"), "make", "--students", str(roster),
-                           "--seed", "7", "--out", str(out)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONHASHSEED": "12345"})
-    assert done.returncode == 0 and done.stderr == "", done.stderr
-    assert done.stdout == f"4 students (seed 7): sheets/, answers/ and keys/ in {out}\n"
+    assert worksheet.main(["make", "--students", str(roster), "--seed", "7", "--out", str(out)]) == 0
     return out
 
 
@@ -72,10 +67,14 @@ def test_make_writes_a_sheet_an_answer_file_and_a_key_per_student(made):
 
 
 def test_same_roster_and_seed_give_the_same_bytes_another_seed_other_numbers(made, roster, tmp_path):
-    """A second run, in this process (another PYTHONHASHSEED than `made`'s), writes
-    byte-identical sheets, answer files and keys; seed 8 gives every student other numbers."""
+    """A second run in another process (another PYTHONHASHSEED, through scripts/worksheet.py)
+    writes byte-identical sheets, answer files and keys; seed 8 gives every student other numbers."""
     again = tmp_path / "again"
-    assert worksheet.main(["make", "--students", str(roster), "--seed", "7", "--out", str(again)]) == 0
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "worksheet.py"), "make", "--students", str(roster),
+                           "--seed", "7", "--out", str(again)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout == f"4 students (seed 7): sheets/, answers/ and keys/ in {again}\n"
     assert tree(again) == tree(made)
     other = tmp_path / "other"
     assert worksheet.main(["make", "--students", str(roster), "--seed", "8", "--out", str(other)]) == 0
@@ -88,8 +87,10 @@ def test_same_roster_and_seed_give_the_same_bytes_another_seed_other_numbers(mad
 @pytest.fixture(scope="module")
 def marked(made, roster, tmp_path_factory):
     """Ada right (5 digits), Bo Li with no-half (6 digits), Zoë's file malformed, Dee's forward
-    pass only (the rest of the template left blank), and a file of a student not in the class."""
+    pass only (the rest of the template left blank), and a file of a student not in the class.
+    On a copy of `made`, which the other tests need as make left it."""
     s = settings(made)
+    made = Path(shutil.copytree(made, tmp_path_factory.mktemp("marked") / "class"))
     answers = made / "answers"
     dee = json.loads((answers / "Dee.json").read_text())
     dee |= {q: written(x, 4, True) for q, x in learner(s["Dee"]).items() if q in NAMES[:8]}
@@ -120,8 +121,8 @@ def test_mark(marked, capsys):
     assert "could not be read" in (made / "feedback" / "Zoë.html").read_text()
 
 
-def test_mark_reports_each_bad_file_on_one_line(made, roster, capsys):
-    status, out, err = run(capsys, "mark", made)
+def test_mark_reports_each_bad_file_on_one_line(marked, capsys):
+    status, out, err = run(capsys, "mark", marked[1])
     assert status == 2 and "3 of 4 students marked" in out
     lines = err.splitlines()
     assert len(lines) == 2 and "Traceback" not in err
