@@ -7,4 +7,8 @@
     live.py, live/                one page where every number follows the learner's edits
     reference*.py                 the worked example to 50 digits (mpmath): each printed digit proven
     step_sizes.py                 finite differences against the complex step, step size by step size
+    exercise.py, telling.py       a class set: each student's own setting, drawn until the check
+                                  can tell every catalogued mistake apart on it
+    worksheet.py, marking.py      a student's sheet, answer file and key; their answers marked
+    feedback.py, class_summary.py the student's feedback page; the class page
 """
