@@ -15,7 +15,7 @@ from torch_bp.cli import worksheet
 from torch_bp.explain import exercise, feedback, marking
 from torch_bp.explain.check_working import MISTAKES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ROSTER = "student\nAda Lovelace\nBo Li\nZoë\nDee\n"
 FILES = ["Ada-Lovelace", "Bo-Li", "Zoë", "Dee"]
 
