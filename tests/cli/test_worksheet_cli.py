@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from test_worksheet_marking import NAMES, learner, written
+from learner import NAMES, learner, written
 from torch_bp.cli import worksheet
 from torch_bp.explain import exercise, feedback, marking
 from torch_bp.explain.check_working import MISTAKES

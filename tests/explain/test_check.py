@@ -6,7 +6,6 @@ nothing with torch_bp.explain.check. What a diagnosis should be is worked out he
 and the definitions in the issue; report.verdict (pinned by tests/explain/test_explain.py) is the one
 comparison at a printed precision both use.
 """
-import importlib.util
 import json
 import math
 import subprocess

@@ -3,7 +3,6 @@ the ones that differ, the computed values against autograd, the formats, and bad
 
 The verdicts below are pinned by hand (from the deck, the article, and float64 arithmetic
 done outside torch_bp), not derived from the code under test."""
-import importlib.util
 import itertools
 import json
 import math

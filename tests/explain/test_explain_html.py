@@ -3,7 +3,6 @@ disk, the test reads the DOM it rendered and looks at a screenshot. Under CI (CI
 missing browser is a failure, not a skip (.ci/run installs Debian's chromium)."""
 import json
 import re
-import subprocess
 from html.parser import HTMLParser
 
 import numpy as np

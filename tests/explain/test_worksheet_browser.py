@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_worksheet_marking import NAMES, learner, written
+from learner import NAMES, learner, written
 from torch_bp.cli import worksheet
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -160,9 +160,9 @@ def main(argv=None) -> int:
         return 0
     try:
         weights = read_json_object(args.weights, "--weights") if args.weights is not None else None
-        for flag, values in (("--inputs", args.inputs), ("--targets", args.targets)):
+        for name, values in (("--inputs", args.inputs), ("--targets", args.targets)):
             if len(values) != 2:
-                raise InputError(f"{flag}: expected 2 numbers, got {len(values)}")
+                raise InputError(f"{name}: expected 2 numbers, got {len(values)}")
         if args.check is not None and args.format == "html":
             raise InputError("--format html: not with --check (its report is text, markdown or json)")
         if args.check is not None:

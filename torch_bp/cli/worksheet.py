@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from torch_bp.cli.args import ArgumentParser, InputError, fail, int_list, path_arg, positive_int, seed_int
+from torch_bp.cli.args import ArgumentParser, InputError, count, fail, integer, integers, path_arg, setting
 from torch_bp.core import numbers
 from torch_bp.core.chain_rule import backprop
 from torch_bp.core.deck import DECK_SIZES
@@ -43,10 +43,10 @@ def build_parser() -> ArgumentParser:
                           description="Every student's own numbers, drawn from the seed and their id.")
     who = make.add_mutually_exclusive_group(required=True)
     who.add_argument("--students", type=path_arg, metavar="ROSTER", help="a CSV file: one name or id per row")
-    who.add_argument("--count", type=positive_int, metavar="N", help="N students, named student-01 .. student-N")
-    make.add_argument("--seed", type=seed_int, required=True, help="the same seed and ids give the same sheets")
+    who.add_argument("--count", type=count, metavar="N", help="N students, named student-01 .. student-N")
+    make.add_argument("--seed", type=setting("seed", integer), required=True, help="the same seed and ids give the same sheets")
     make.add_argument("--out", type=path_arg, required=True, metavar="DIR", help="the class folder (new)")
-    make.add_argument("--sizes", type=int_list, default="2,2,2",
+    make.add_argument("--sizes", type=setting("sizes", integers), default="2,2,2",
                       help="the network's widths; the check knows the deck's 2,2,2 only")
     mark = sub.add_parser("mark", help="mark the answer files: a feedback page each and marks.csv",
                           description="Check each student's answer file against their own numbers.")

@@ -21,8 +21,6 @@ it to a child process (torch_bp.cli.figures, started by torch_bp.training.pictur
 from __future__ import annotations
 
 import json
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
