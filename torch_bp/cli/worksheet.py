@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from torch_bp.core.files import atomic_write
 from torch_bp.cli.args import ArgumentParser, InputError, count, fail, integer, integers, path_arg, setting
 from torch_bp.core import numbers
 from torch_bp.core.chain_rule import backprop
@@ -95,7 +96,7 @@ def _key_page(student: str, setting: exercise.Setting) -> str:
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    atomic_write(path, text.encode("utf-8"))
 
 
 def make(args) -> int:
