@@ -7,4 +7,13 @@
     sgd.py         θ ← θ − η ∂E/∂θ, with the hand-written chain rule or with autograd
     data.py        data sets and the order in which a run visits them
     numbers.py     what counts as a number in a file
+
+The second derivative (docs/second-order.md):
+    activations.py  φ, ∂out/∂net, ∂²out/∂net² for sigmoid, tanh, identity
+    passes.py       the chain rule for any activation, its backward pass as a linear map
+    hessian.py      H v by hand (Pearlmutter's R-operator) and the Hessian, each split into
+                    its Gauss-Newton and residual parts
+    sharpness.py    λ_max by power iteration on H v, for one network or N stacked ones
+    curve.py        a tanh network with a linear output, and a curve to fit
+    edge.py         gradient descent on it at several η: the edge of stability
 """

@@ -10,6 +10,9 @@ Power iteration, seeded, for each network on its own:
     until    r ≤ tol · |λ_dom|   (|λ_dom| = ‖H‖₂: then an eigenvalue of H lies within tol · ‖H‖₂ of λ)
 It finds λ_dom, the eigenvalue largest in size. If λ_dom < 0 the same iteration on H − λ_dom I
 (every eigenvalue ≥ 0, the largest λ_max − λ_dom) gives λ_max, with the same stopping rule.
+Each product shrinks the error by about |λ_2 / λ_1| of the matrix iterated: slow where the top
+two eigenvalues nearly meet (after a shift: λ_max small beside |λ_min| with another eigenvalue
+close to it). Where max_iters ends it first, `converged` is False and the value the last estimate.
 """
 from __future__ import annotations
 

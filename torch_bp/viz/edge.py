@@ -47,7 +47,10 @@ def edge_figure(run: EdgeRun, title: str):
 
 
 def save_edge_figure(run: EdgeRun, path: Path, title: str) -> Path:
-    """Write the picture to path (.svg: text as text; .png; .pdf), making its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    edge_figure(run, title).savefig(path, dpi=110)
+    """Write the picture to path (.svg: text as text; .png; .pdf); the same run gives the same
+    file (no date, fixed SVG ids)."""
+    import matplotlib
+    metadata = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}.get(path.suffix.lower())
+    with matplotlib.rc_context({"svg.hashsalt": "torch_bp edge"}):
+        edge_figure(run, title).savefig(path, dpi=110, metadata=metadata)
     return path
