@@ -6,7 +6,7 @@ import json
 
 import pytest
 import torch
-from tolerances import DTYPE, EXACT_ISH
+from tolerances import EXACT_ISH
 
 from torch_bp import DECK_INPUTS, DECK_LR, DECK_TARGETS, BackpropNet
 from torch_bp.cli import explain

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .passes import Forward, Params, bias_term, forward, names_of, params_of, pull_back, unstack
+from .passes import Forward, Params, Pulled, bias_term, forward, names_of, params_of, pull_back, unstack
 
 
 def _r_forward(p: Params, f: Forward, VW: list, Vb: list) -> tuple[list, list]:
@@ -43,23 +43,36 @@ def _r_forward(p: Params, f: Forward, VW: list, Vb: list) -> tuple[list, list]:
     return r_net, r_out
 
 
-def hvp_parts(p: Params, f: Forward, V: list[torch.Tensor]) -> tuple[list, list]:
-    """(Gauss-Newton part, residual part) of H v, stacked, in named_parameters() order; V the
-    direction in the same order (W_1, b_1, W_2, ...)."""
-    VW, Vb = V[0::2], V[1::2]
-    B = f.err.shape[-2]
-    grad = pull_back(p, f, f.err / B)                        # ∂E/∂out_l and delta_l of each layer
-    r_net, r_out = _r_forward(p, f, VW, Vb)
-    gn = pull_back(p, f, r_out[-1] / B)                      # Jᵀ (J v) / B
+def gradient_pass(p: Params, f: Forward) -> Pulled:
+    """The chain rule's backward pass: ∂E/∂out_l and delta_l of each layer (H v needs them)."""
+    return pull_back(p, f, f.err / f.err.shape[-2])
 
-    def residual_sources(l: int):
+
+def _residual_sources(grad: Pulled, f: Forward, r_net: list, r_out: list, VW: list):
+    """The terms where the error itself is differentiated, layer by layer (for pull_back)."""
+    def sources(l: int):
         extra_delta = grad.dE_dout[l] * f.d2[l] * r_net[l]   # ∂E/∂out_l · ∂²out_l/∂net_l² · R{net_l}
-        extra_W = grad.delta[l].mT @ r_out[l] if r_out[l] is not None else None
-        extra_out = grad.delta[l] @ VW[l] if l > 0 else None
+        extra_W = grad.delta[l].mT @ r_out[l] if r_out[l] is not None else None  # delta_lᵀ R{out_{l-1}}
+        extra_out = grad.delta[l] @ VW[l] if l > 0 else None                     # delta_l V_Wl
         return extra_delta, extra_W, extra_out
+    return sources
 
-    res = pull_back(p, f, torch.zeros_like(f.err), residual_sources)
+
+def hvp_parts(p: Params, f: Forward, V: list[torch.Tensor], grad: Pulled | None = None) -> tuple[list, list]:
+    """(Gauss-Newton part, residual part) of H v, stacked, in named_parameters() order; V the
+    direction in the same order (W_1, b_1, W_2, ...); grad: gradient_pass(p, f), if at hand."""
+    grad = grad if grad is not None else gradient_pass(p, f)
+    r_net, r_out = _r_forward(p, f, V[0::2], V[1::2])
+    gn = pull_back(p, f, r_out[-1] / f.err.shape[-2])        # Jᵀ (J v) / B
+    res = pull_back(p, f, torch.zeros_like(f.err), _residual_sources(grad, f, r_net, r_out, V[0::2]))
     return gn.grads, res.grads
+
+
+def hvp_total(p: Params, f: Forward, V: list[torch.Tensor], grad: Pulled) -> list[torch.Tensor]:
+    """H v in one backward pass: the Gauss-Newton seed and the residual terms together (pull_back
+    is linear in them), half the work of hvp_parts when the split is not wanted."""
+    r_net, r_out = _r_forward(p, f, V[0::2], V[1::2])
+    return pull_back(p, f, r_out[-1] / f.err.shape[-2], _residual_sources(grad, f, r_net, r_out, V[0::2])).grads
 
 
 @dataclass
