@@ -78,3 +78,11 @@ def test_bad_input_is_one_line_and_status_2(argv, says, tmp_path, capsys):
     assert status == 2 and err.count("\n") == 1 and err.startswith("edge_of_stability.py: error: "), err
     assert says in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_the_script_is_the_command(run_script, tmp_path):
+    """scripts/edge_of_stability.py runs torch_bp.cli.edge through torch_bp_launch: a bad flag
+    from a real process is one line and status 2, no traceback, no figure."""
+    proc = run_script("edge_of_stability", "--steps", "3", "--figure", tmp_path / "x.txt", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--figure" in proc.stderr, proc.stderr
+    assert proc.stdout == "" and list(tmp_path.iterdir()) == []

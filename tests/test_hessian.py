@@ -1,7 +1,8 @@
-"""The hand-written second derivative (core/hessian.py) against independent oracles, float64:
-torch.func (the Hessian, H v, jacrev for the Gauss-Newton part), torch.autograd.functional.hvp, central differences of the
-hand-written gradient, torch.autograd.gradcheck / gradgradcheck, and the deck's w5 entry in
-scalar arithmetic. Every part is checked on its own, so "the parts sum to the whole" is tested."""
+"""The hand-written second derivative (core/hessian.py) against torch.func (the Hessian, H v,
+jacrev for the Gauss-Newton part) and torch.autograd.functional.hvp, float64, on 1,040 drawn
+networks and the deck, whose w5 entry is also done in scalar arithmetic. Every part is checked
+on its own, so "the parts sum to the whole" is tested. Differences of the hand-written gradient,
+gradcheck and gradgradcheck: test_hessian_differences.py."""
 import math
 
 import pytest

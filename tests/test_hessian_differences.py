@@ -124,7 +124,8 @@ def test_passes_gradients_equal_the_chain_rule(sizes, shared, batch, seed):
     """passes.py (the chain rule the second pass reuses) and chain_rule.py give the same ∂E/∂θ."""
     g = torch.Generator().manual_seed(seed)
     model = BackpropNet(sizes, shared_bias=shared, seed=seed)
-    x, t = torch.randn(batch, sizes[0], generator=g, dtype=DTYPE), torch.rand(batch, sizes[-1], generator=g, dtype=DTYPE)
+    x = torch.randn(batch, sizes[0], generator=g, dtype=DTYPE)
+    t = torch.rand(batch, sizes[-1], generator=g, dtype=DTYPE)
     expected = manual_gradients(model, x, t)
     for name, got in gradients(model, x, t).items():
         torch.testing.assert_close(got, expected[name], **EXACT_ISH)

@@ -6,12 +6,13 @@ run per η from the same start, its sharpness λ_max (the Hessian by hand) again
     python scripts/edge_of_stability.py --lr 0.3 --steps 1000 --format json
 
 The numbers, per η: λ_max at round 1, the first round with λ_max ≥ 0.95 · 2/η, λ_max / (2/η)
-over the rounds from --stretch-from to the last (min, mean, max), E at the last round, and the
-round it diverged (E above 1e6 or not finite), if it did.
+over the rounds from --stretch-from (default: the last two thirds) to the last (min, mean,
+max), E at the last round, and the round it diverged (E above 1e6 or not finite), if it did.
 """
 import argparse
 import json
 import sys
+import textwrap
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from torch_bp.cli.args import (ArgumentParser, InputError, fail, float_list, int
                                seed_int)
 from torch_bp.core.curve import CURVE_POINTS, CURVE_SIZES
 from torch_bp.core.edge import (AT_EDGE, DIVERGED_LOSS, EDGE_INTERVAL, EDGE_LRS, EDGE_STEPS, EDGE_STRETCH,
-                                edge_of_stability, summarize)
+                                default_stretch, edge_of_stability, summarize)
 from torch_bp.viz.edge import save_edge_figure
 
 PROG = "edge_of_stability.py"
@@ -44,8 +45,9 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--steps", type=positive_int, default=EDGE_STEPS, help="rounds of gradient descent")
     p.add_argument("--sharpness-interval", type=positive_int, default=EDGE_INTERVAL,
                    help="rounds between two measurements of λ_max (rounds 1, 1 + N, ...)")
-    p.add_argument("--stretch-from", type=positive_int, default=EDGE_STRETCH,
-                   help="the summary's λ_max / (2/η) is over the measured rounds from this one to the last")
+    p.add_argument("--stretch-from", type=positive_int, metavar="ROUND",
+                   help="the summary's λ_max / (2/η) is over the measured rounds from this one to the last; "
+                        f"default: the last two thirds (round {EDGE_STRETCH} of {EDGE_STEPS})")
     p.add_argument("--sizes", type=int_list, default=_csv(CURVE_SIZES), help="widths, 1 in and 1 out")
     p.add_argument("--points", type=positive_int, default=CURVE_POINTS, help="points of y = sin(πx), x in [−1, 1]")
     p.add_argument("--seed", type=seed_int, default=0, help="the network's initial weights")
@@ -57,6 +59,7 @@ def build_parser() -> ArgumentParser:
 def _check(args) -> None:
     if args.sizes[0] != 1 or args.sizes[-1] != 1:
         raise InputError(f"--sizes {_csv(args.sizes)}: the curve has 1 input and 1 output (1,...,1)")
+    args.stretch_from = args.stretch_from or default_stretch(args.steps)
     if args.stretch_from > args.steps:
         raise InputError(f"--stretch-from {args.stretch_from}: after the last round ({args.steps})")
     if args.figure is not None:
@@ -77,7 +80,7 @@ def to_text(rows, args) -> str:
             f"{args.sharpness_interval} rounds; ratio = λ_max / (2/η) over rounds {args.stretch_from}-{args.steps}.")
     cols = f"{'η':>8} {'2/η':>8} {'λ_max(1)':>9} {'at edge':>8} {'ratio min':>9} {'mean':>7} {'max':>7} " \
            f"{'E last':>10} {'diverged':>8}"
-    lines = [head, "", cols]
+    lines = [*textwrap.wrap(head, 100), "", cols]
     for r in rows:
         lines.append(f"{r.lr:>8g} {r.two_over_lr:>8.4g} {r.sharpness_first:>9.4f} {_num(r.first_at_edge, 'd'):>8} "
                      f"{_num(r.ratio_min, '.3f'):>9} {_num(r.ratio_mean, '.3f'):>7} {_num(r.ratio_max, '.3f'):>7} "

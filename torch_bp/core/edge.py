@@ -94,7 +94,12 @@ def _run(lrs: list[float], steps: int, interval: int, sizes, points: int, seed: 
     return EdgeRun(lrs, losses, torch.tensor(measured), lam, diverged_at)
 
 
-EDGE_STRETCH = 1001  # the stretch the summary measures: from this round to the last
+def default_stretch(steps: int) -> int:
+    """The stretch the summary measures unless told: the last two thirds of the run (from 1001 of 3000)."""
+    return steps // 3 + 1
+
+
+EDGE_STRETCH = default_stretch(EDGE_STEPS)
 AT_EDGE = 0.95       # "at the edge": λ_max ≥ AT_EDGE · 2/η
 
 
@@ -112,8 +117,10 @@ class EdgeSummary:
     diverged_at: int | None         # the round E left [0, DIVERGED_LOSS]; None: never
 
 
-def summarize(run: EdgeRun, stretch_from: int = EDGE_STRETCH) -> list[EdgeSummary]:
-    """Each network's EdgeSummary; the stretch is the measured rounds from stretch_from on."""
+def summarize(run: EdgeRun, stretch_from: int | None = None) -> list[EdgeSummary]:
+    """Each network's EdgeSummary; the stretch is the measured rounds from stretch_from on
+    (default: default_stretch of the run's length)."""
+    stretch_from = stretch_from or default_stretch(run.losses.shape[1])
     out = []
     for k, lr in enumerate(run.lrs):
         ratio = run.sharpness[k] * lr / 2                                    # λ_max / (2/η)

@@ -114,7 +114,8 @@ def pull_back(p: Params, f: Forward, seed: torch.Tensor, sources=None) -> Pulled
     return Pulled(grads, g_outs, deltas)
 
 
-def gradients(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, activations=None) -> dict[str, torch.Tensor]:
+def gradients(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
+              activations=None) -> dict[str, torch.Tensor]:
     """∂E/∂θ for every parameter, by the chain rule above, keyed like model.named_parameters();
     for any activations (BackpropNet: sigmoid; CurveNet: tanh hidden, linear output)."""
     p = params_of(model, activations)

@@ -58,7 +58,8 @@ def second_order(weights: dict | None, inputs, targets, lr: float) -> list[Row]:
     if not bool(H.gauss_newton.isfinite().all() and H.residual.isfinite().all()):
         raise NotFinite("the second derivatives overflow float64 for these numbers")
     rows = _curvature(trace, t) + _entries(H) + _spectrum(H, lr) + _first_step(model, x, t, lr, trace, H)
-    bad = [r.quantity for r in rows if not all(math.isfinite(v) for v in (r.value, r.gauss_newton or 0, r.residual or 0))]
+    bad = [r.quantity for r in rows
+           if not all(math.isfinite(v) for v in (r.value, r.gauss_newton or 0.0, r.residual or 0.0))]
     if bad:
         raise NotFinite(f"{bad[0]} overflows float64 for these numbers")
     return rows
@@ -76,12 +77,13 @@ def _curvature(trace, targets) -> list[Row]:
     rows = []
     for (u, layer) in (("h", trace.layers[0]), ("o", trace.layers[1])):
         for j, out in enumerate(layer.out[0].tolist(), start=1):
-            d1 = out * (1 - out)
-            rows += [Row(CURVATURE, f"sigma'_{u}{j}", f"σ'_{u}{j} = ∂out_{u}{j}/∂net_{u}{j} = out_{u}{j}(1 − out_{u}{j})", d1),
-                     Row(CURVATURE, f"sigma''_{u}{j}", f"σ''_{u}{j} = ∂²out_{u}{j}/∂net_{u}{j}² = σ'_{u}{j}(1 − 2·out_{u}{j})",
+            d1, n = out * (1 - out), f"{u}{j}"
+            rows += [Row(CURVATURE, f"sigma'_{n}", f"σ'_{n} = ∂out_{n}/∂net_{n} = out_{n}(1 − out_{n})", d1),
+                     Row(CURVATURE, f"sigma''_{n}", f"σ''_{n} = ∂²out_{n}/∂net_{n}² = σ'_{n}(1 − 2·out_{n})",
                          d1 * (1 - 2 * out))]
     for k, (out, target) in enumerate(zip(trace.outputs[0].tolist(), targets[0].tolist()), start=1):
-        rows.append(Row(CURVATURE, f"out_o{k} - target_o{k}", f"out_o{k} − target_o{k} = ∂E/∂out_o{k}", out - target))
+        rows.append(Row(CURVATURE, f"out_o{k} - target_o{k}", f"out_o{k} − target_o{k} = ∂E/∂out_o{k}",
+                        out - target))
     return rows
 
 
@@ -123,10 +125,12 @@ def _first_step(model, x, t, lr: float, trace, H) -> list[Row]:
     first, second = -lr * gg, -lr * gg + 0.5 * lr**2 * gHg
     return [
         Row(STEP, "|g|^2", "‖g‖² = Σ_k (∂E/∂w_k)²", gg),
-        Row(STEP, "gHg", "gᵀ H g = Σ_jk ∂E/∂w_j · ∂²E/∂w_j∂w_k · ∂E/∂w_k (curvature along the step)", gHg, gGg, gRg),
+        Row(STEP, "gHg", "gᵀ H g = Σ_jk ∂E/∂w_j · ∂²E/∂w_j∂w_k · ∂E/∂w_k (curvature along the step)",
+            gHg, gGg, gRg),
         Row(STEP, "E before", "E_total before the step", trace.loss.item()),
         Row(STEP, "E after", "E_total after w ← w − η g", after),
         Row(STEP, "dE", "ΔE = E(w − η g) − E(w), the actual change", actual),
         Row(STEP, "dE first order", "ΔE ≈ −η ‖g‖²", first, note=f"predicted − actual = {first - actual:.3g}"),
-        Row(STEP, "dE second order", "ΔE ≈ −η ‖g‖² + ½ η² gᵀ H g", second, note=f"predicted − actual = {second - actual:.3g}"),
+        Row(STEP, "dE second order", "ΔE ≈ −η ‖g‖² + ½ η² gᵀ H g", second,
+            note=f"predicted − actual = {second - actual:.3g}"),
     ]

@@ -22,8 +22,8 @@ def _num(v: float | None) -> str:
 def to_text(rows: list[Row]) -> str:
     wrap = textwrap.TextWrapper(TEXT_WIDTH, initial_indent="  ", subsequent_indent="      ",
                                 break_long_words=False, break_on_hyphens=False)
-    lines, section = textwrap.wrap(INTRO, TEXT_WIDTH) + ["", "formula", "    value  [Gauss-Newton part ± residual part]",
-                                                         "-" * TEXT_WIDTH], None
+    header = ["", "formula", "    value  [Gauss-Newton part ± residual part]", "-" * TEXT_WIDTH]
+    lines, section = textwrap.wrap(INTRO, TEXT_WIDTH) + header, None
     for r in rows:
         if r.section != section:
             lines += ["", r.section]
@@ -41,7 +41,8 @@ def to_markdown(rows: list[Row]) -> str:
     out, section = [INTRO], None
     for r in rows:
         if r.section != section:
-            out += ["", f"### {r.section}", "", "| quantity = formula | value | Gauss-Newton part | residual part | note |",
+            out += ["", f"### {r.section}", "",
+                    "| quantity = formula | value | Gauss-Newton part | residual part | note |",
                     "|---|---:|---:|---:|---|"]
             section = r.section
         cells = [r.formula, _num(r.value), _num(r.gauss_newton), _num(r.residual), r.note]

@@ -1,7 +1,7 @@
 """The edge-of-stability picture: above, the error E over the rounds (log y), one line per η;
 below, the sharpness λ_max over the rounds with each η's 2/η as a dashed line of the same
-colour (λ_max above the top of the picture is left out). A diverged network's line ends with × at its last finite point (its λ_max leaves the
-picture)."""
+colour (λ_max above the top of the picture is left out). A diverged network's error line ends
+with × at its last finite point."""
 from __future__ import annotations
 
 from pathlib import Path
