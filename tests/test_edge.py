@@ -8,6 +8,7 @@ import json
 
 import pytest
 import torch
+from second_order_oracles import one_thread  # noqa: F401
 from tolerances import EXACT_ISH
 
 from torch_bp.cli import edge
