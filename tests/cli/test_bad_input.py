@@ -258,6 +258,13 @@ EXPLAIN_CASES = [
     E("--figure", "{tmp}/x.svg"), E("--figure", "", "--step-sizes"), E("--figure", "{tmp}/x.pdf", "--step-sizes"),
     E("--figure", "{tmp}/no/such/folder/x.svg", "--step-sizes"), E("--reference", "--format", "html"),
     E("--reference", "--step-sizes"), E("--step-sizes", "--lr", "0.1"), E("--reference", "--check", "{files}/bad.json"),
+    # --second-order: the Hessian report takes the setting's flags only; a setting that overflows
+    E("--second-order", "--rounds", "1", names=["--rounds"]), E("--second-order", "--only-differences"),
+    E("--second-order", "--check", "{files}/bad.json", names=["--check"]), E("--second-order=yes"),
+    E("--second-order", "--weights", "{files}/init_wrong_shape.json", names=["--weights"]),
+    E("--second-order", "--weights", "{files}/init_zero_hidden.json", "--inputs", "1e200,1e200",
+      names=["--second-order"]),
+    E("--second-order", "--lr", "0", names=["--lr"]),
 ]
 
 
@@ -335,6 +342,8 @@ def make_files(files: Path, ck: Path, other_shape: Path, marker: Path) -> None:
         "init_missing_name.json": _init(drop=["layers.1.bias"]),
         "init_extra_name.json": _init(set={"layers.2.weight": [[1.0]]}),
         "init_wrong_shape.json": _init(set={"layers.0.weight": [[0.15, 0.2, 0.1], [0.25, 0.3, 0.1]]}),
+        # w1..w4 = 0: net_h = b1 whatever the inputs, so huge inputs square into ∂²E/∂w1² = ... i1²
+        "init_zero_hidden.json": _init(set={"layers.0.weight": [[0.0, 0.0], [0.0, 0.0]]}),
         "init_bias_vector.json": _init(set={"layers.0.bias": [0.35, 0.35]}),
         "init_ragged.json": _init(set={"layers.0.weight": [[0.15, 0.2], [0.25]]}),
         "init_strings.json": _init(set={"layers.1.weight": [["a", "b"], ["c", "d"]]}),

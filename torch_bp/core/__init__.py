@@ -11,4 +11,13 @@
 And the same derivatives by two other routes, to check the chain rule to the last digit:
     complex_step.py  every ∂E/∂θ as Im E(θ + ih)/h, with no subtraction to lose digits
     forward_mode.py  a Jacobian-vector product by hand: tangents carried forward beside net and out
+
+The second derivative (docs/second-order.md):
+    activations.py  φ, ∂out/∂net, ∂²out/∂net² for sigmoid, tanh, identity
+    passes.py       the chain rule for any activation, its backward pass as a linear map
+    hessian.py      H v by hand (Pearlmutter's R-operator) and the Hessian, each split into
+                    its Gauss-Newton and residual parts
+    sharpness.py    λ_max by power iteration on H v, for one network or N stacked ones
+    curve.py        a tanh network with a linear output, and a curve to fit
+    edge.py         gradient descent on it at several η: the edge of stability
 """

@@ -11,4 +11,6 @@
                                   can tell every catalogued mistake apart on it
     worksheet.py, marking.py      a student's sheet, answer file and key; their answers marked
     feedback.py, class_summary.py the student's feedback page; the class page
+    second_order.py, second_order_formulas.py   the Hessian entry by entry, its spectrum, the first step
+    second_order_render.py        as text, markdown, JSON, one web page
 """
