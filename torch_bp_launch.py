@@ -96,7 +96,7 @@ def caught() -> int:
     return _state["caught"]
 
 
-COMMANDS = ("train", "explain", "sweep", "plot", "figures")
+COMMANDS = ("train", "explain", "sweep", "plot", "figures", "dashboard")
 
 
 def has_torch() -> bool:
@@ -132,3 +132,7 @@ def sweep() -> int:
 
 def plot() -> int:
     return launch("plot", "torch-bp-plot")
+
+
+def dashboard() -> int:
+    return launch("dashboard", "torch-bp-dashboard")

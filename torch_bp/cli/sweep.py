@@ -44,7 +44,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--log-interval", type=setting("log_interval", integer), default=d.log_interval,
                    help="keep every network's error every n-th round (and rounds 1 and last)")
     p.add_argument("--logdir", type=path_arg, metavar="DIR", default=d.logdir,
-                   help="sweep folder; default a new one under runs/ named by date, time and settings")
+                   help="sweep folder; default a new one under sweeps/ (not runs/: `make sweep-dashboard` shows them) named by date, time and settings")
     p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")
     p.add_argument("--target-loss", type=setting("target_loss", number), default=d.target_loss, metavar="E",
                    help="rounds_to_target: the first round whose error on all data is <= E")

@@ -19,13 +19,30 @@ from torch.utils.tensorboard import summary as tbs
 from torch.utils.tensorboard._pytorch_graph import _set_model_to_eval, parse
 
 HPARAMS_METRIC = "loss/all_data_after_last_update"  # E on all data once the run is over: one value
-# As the Makefile's: TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with
-# its fast loader 0 keeps none); this keeps every round of runs up to 100,000 logged rounds.
+# Runs and sweeps live apart, each with its own dashboard: a sweep's thousand networks in runs/
+# would bury the training runs (TensorBoard deselects them all, HParams mixes the columns).
+RUNS, SWEEPS = Path("runs"), Path("sweeps")  # the default folders, under the working folder
+PORT = 6006
+# The one owner of the server's flags (`make dashboard` runs torch_bp.cli.dashboard, which asks
+# here): TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with its fast
+# loader 0 keeps none); this keeps every round of runs up to 100,000 logged rounds.
 TENSORBOARD_FLAGS = "--samples_per_plugin scalars=100000,images=100"
 # Time Series opens with loss/total pinned above every group (groups sort by name: bias, grad,
 # loss, ...) and no smoothing; TensorBoard 2.21 reads both from the address.
-DASHBOARD_URL = ("http://localhost:6006/?smoothing=0&pinnedCards="
-                 "%5B%7B%22plugin%22%3A%22scalars%22%2C%22tag%22%3A%22loss%2Ftotal%22%7D%5D#timeseries")
+PINNED = "?smoothing=0&pinnedCards=%5B%7B%22plugin%22%3A%22scalars%22%2C%22tag%22%3A%22loss%2Ftotal%22%7D%5D#timeseries"
+
+
+def dashboard_url(port: int = PORT, sweeps: bool = False) -> str:
+    """The address that opens on the story: a run's error pinned first; a sweep's HParams table."""
+    return f"http://localhost:{port}/" + ("#hparams" if sweeps else PINNED)
+
+
+DASHBOARD_URL = dashboard_url()
+
+
+def tensorboard_argv(logdir: Path, port: int = PORT) -> list[str]:
+    """The venv's TensorBoard on logdir, every logged round kept (after the program's name)."""
+    return ["--logdir", str(logdir), "--host", "localhost", "--port", str(port), *TENSORBOARD_FLAGS.split()]
 
 
 def layout(columns: list[str]) -> dict:
@@ -66,11 +83,14 @@ def write_hparams(events, config: dict) -> None:
 
 def dashboard_hint(logdir: Path) -> str:
     """A command that shows this run when pasted: `make dashboard` for runs/ in the checkout
-    (from its root), else the venv's tensorboard on the run's own parent folder."""
+    (from its root), `make sweep-dashboard` for sweeps/, else the venv's tensorboard on the
+    run's own parent folder."""
     repo = Path(__file__).resolve().parents[2]
     parent = Path(logdir).resolve().parent
-    if parent == (repo / "runs").resolve() and Path.cwd().resolve() == repo and (repo / "Makefile").exists():
-        return "make dashboard"
+    if Path.cwd().resolve() == repo and (repo / "Makefile").exists():
+        for folder, target in ((RUNS, "dashboard"), (SWEEPS, "sweep-dashboard")):
+            if parent == (repo / folder).resolve():
+                return f"make {target}"
     tb = Path(sys.executable).parent / "tensorboard"  # the venv's, which a bare `tensorboard` may not be
     if not tb.exists():
         exe = f"{shlex.quote(sys.executable)} -m tensorboard.main"
@@ -78,7 +98,7 @@ def dashboard_hint(logdir: Path) -> str:
         exe = shlex.quote(str(tb.relative_to(Path.cwd())))  # .venv/bin/tensorboard
     else:
         exe = shlex.quote(str(tb))
-    return f"{exe} --logdir {shlex.quote(str(parent))} --host localhost --port 6006 {TENSORBOARD_FLAGS}"
+    return " ".join([exe, *map(shlex.quote, tensorboard_argv(parent))])
 
 
 def write_start(events, config: dict, columns: list[str], model, first_trace, first_round: int, graph_input=None,
