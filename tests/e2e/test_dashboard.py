@@ -140,11 +140,24 @@ def test_hparams_show_the_settings_and_the_error_after_the_last_update(server, d
     exp = server.wait_for("/data/plugin/hparams/experiment", lambda e: e.get("metricInfos"), data=body)
     names = [h["name"] for h in exp["hparamInfos"]]
     assert {"lr", "sizes", "batch_size", "seed", "shuffle", "train_bias", "steps", "backend", "data"} <= set(names)
-    assert [m["name"]["tag"] for m in exp["metricInfos"]] == [dashboard.HPARAMS_METRIC]
+    # log10 first: HParams prints four decimals, so at 1e-5 only the log10 says how low the error fell
+    assert [m["name"]["tag"] for m in exp["metricInfos"]] == [dashboard.HPARAMS_LOG10, dashboard.HPARAMS_METRIC]
     history = (default_run / "history.csv").read_text().splitlines()
     assert history[-1].startswith("10000,")
     metric = server.wait_for(f"/data/plugin/scalars/scalars?run={default_run.name}&tag={dashboard.HPARAMS_METRIC}", len)
     assert [step for _, step, _ in metric] == [10_000] and f"{metric[0][2]:.4e}" == "3.5102e-05"  # train.py's summary
+    sessions = server.get("/data/plugin/hparams/session_groups", json.dumps(
+        {"experimentName": "", "allowedStatuses": STATUSES, "colParams": [], "startIndex": 0, "sliceSize": 10}).encode())
+    values = {m["name"]["tag"]: m["value"] for m in sessions["sessionGroups"][0]["metricValues"]}
+    assert f"{values[dashboard.HPARAMS_LOG10]:.4f}" == "-4.4547"  # log10(3.5102e-05), readable at 4 decimals
+
+
+def test_the_error_falls_on_a_log10_card_too(server, default_run):
+    """log10 E_total, every round: round 1's log10(0.298371) and round 10,000's log10(3.5109e-05)."""
+    series = server.wait_for(f"/data/plugin/scalars/scalars?run={default_run.name}&tag={dashboard.LOG10_LOSS}",
+                             lambda a: len(a) >= 10_000)
+    assert [s for _, s, _ in series] == list(range(1, 10_001))
+    assert f"{series[0][2]:.4f}" == "-0.5252" and f"{series[-1][2]:.4f}" == "-4.4546"
 
 
 def test_the_printed_hint_works_when_pasted(tmp_path, train_script, capsys):
@@ -174,9 +187,10 @@ def test_the_package_alone_owns_the_flags_and_the_address():
 
 
 def test_time_series_opens_on_the_error_curve_in_a_real_browser(server, default_run):
-    """The address `make dashboard` prints, in headless Chromium: the pinned card, above every
-    group (TensorBoard sorts them by name: bias, grad, loss, ...), is loss/total, and the training
-    run's curve is drawn in it (pixels of the run's colour on the chart's canvas)."""
+    """The address `make dashboard` prints, in headless Chromium: the first pinned card, above
+    every group (TensorBoard sorts them by name: bias, grad, loss, ...), is log10 E_total, the
+    training run's curve is drawn in it (pixels of the run's colour on the chart's canvas), and its
+    value column reads the last round's -4.4546, not the 0 a linear E_total shows."""
     server.wait_for(f"/data/plugin/scalars/scalars?run={default_run.name}&tag=loss/total", lambda a: len(a) >= 10_000)
     url = dashboard.DASHBOARD_URL.replace(f"http://localhost:{dashboard.PORT}", server.base)
     with playwright_chromium() as browser:
@@ -185,13 +199,15 @@ def test_time_series_opens_on_the_error_curve_in_a_real_browser(server, default_
         card = page.locator("scalar-card").first
         card.wait_for(timeout=60_000)
         groups = page.locator(".group-title").all_inner_texts()
-        assert groups[:2] == ["Pinned", "bias"] and card.locator('[title="loss/total"]').count()
+        assert groups[:2] == ["Pinned", "bias"] and card.locator(f'[title="{dashboard.LOG10_LOSS}"]').count()
         colour = card.locator(".row-circle span").get_attribute("style")  # background-color: rgb(r, g, b);
         rgb = tuple(map(int, re.search(r"rgb\((\d+), (\d+), (\d+)\)", colour).groups()))
         deadline, drawn = time.monotonic() + 30, 0
         while drawn < CURVE_PIXELS and time.monotonic() < deadline:  # polled until drawn, never a fixed wait
             drawn = pixels_of(card.locator("canvas").screenshot(), rgb)
         page.screenshot(path=str(default_run.parent.parent / "dashboard.png"))  # for a person who looks
+        assert "-4.4546" in card.locator("tb-data-table-content-row").first.inner_text()
+        assert page.locator("scalar-card").nth(1).locator('[title="loss/total"]').count()  # E_total itself second
     assert drawn >= CURVE_PIXELS, f"the run's curve is not drawn ({drawn} pixels of {rgb})"
 
 

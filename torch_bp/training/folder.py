@@ -17,6 +17,7 @@ from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 from torch_bp.core.files import atomic_write, read_text_capped
 
 from .config import ConfigError
+from .dashboard import LOG10_LOSS
 from .events import EventWriter, ScalarRows, inspect_event_file, repair_event_file
 from .history import kept_history, set_aside
 from .pictures import IMAGES_SUFFIX
@@ -167,6 +168,8 @@ class RunFolder:
     def __init__(self, path: Path, columns: list[str], history, events: EventWriter, lock: int):
         self.path, self.columns, self.history, self.events, self.lock = path, columns, history, events, lock
         self.rows = ScalarRows(columns)
+        # the error's fall as TensorBoard's first card shows it: log10 E_total (events only, not history.csv)
+        self.log10 = ScalarRows([LOG10_LOSS]) if "loss/total" in columns else None
         self.set_aside: tuple[Path, int, int] | None = None  # resume: (file, first, last round) moved there
 
     @classmethod
@@ -232,6 +235,10 @@ class RunFolder:
             text.write(f"{step},{','.join(map(repr, row))}\n")
         self.history.write(text.getvalue())
         self.events.write_bytes(self.rows.encode(steps, walls, block))
+        if self.log10 is not None:
+            k = self.columns.index("loss/total")
+            with np.errstate(divide="ignore"):  # E = 0 exactly: -inf, as log10 says
+                self.events.write_bytes(self.log10.encode(steps, walls, np.log10(block[:, k:k + 1])))
 
     def flush(self) -> None:
         self.history.flush()
