@@ -268,7 +268,8 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
             raise ConfigError(key, f"{getattr(cfg, key)} differs from the checkpoint's {value}; "
                               "a resumed run keeps its settings")
         changes[key] = value
-    kept = (*KEPT_UNLESS_GIVEN, "logdir", *(KEPT_IN_ITS_FOLDER if "logdir" not in given else ()))
+    own_folder = "logdir" not in given and not cfg.dry_run  # a dry run writes only into its temporary folder
+    kept = (*KEPT_UNLESS_GIVEN, "logdir", *(KEPT_IN_ITS_FOLDER if own_folder else ()))
     for key in kept:
         if key not in given and key in saved:
             changes[key] = saved[key]
