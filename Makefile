@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: train test explain bench dashboard mutants clean
+.PHONY: train test explain bench dashboard sweep-dashboard mutants clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,15 +28,13 @@ bench: $(VENV)/.installed  ## speed and memory figures, side by side
 mutants: $(VENV)/.installed  ## mutation testing of the core, 20-50 min on 2 cores (not part of CI)
 	$(PY) scripts/mutants.py $(ARGS)
 
-# TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with its fast loader, 0
-# keeps none): this keeps every round of runs up to 100,000 logged rounds, so round 1 and the last
-# are there (tests/test_dashboard.py starts the server with this line).
-TENSORBOARD_FLAGS := --samples_per_plugin scalars=100000,images=100
-DASHBOARD_URL := http://localhost:6006/?smoothing=0&pinnedCards=%5B%7B%22plugin%22%3A%22scalars%22%2C%22tag%22%3A%22loss%2Ftotal%22%7D%5D\#timeseries
+# The server's flags and the address to open belong to torch_bp/training/dashboard.py; the
+# command prints the address and starts TensorBoard. Runs and sweeps have a dashboard each.
+dashboard: $(VENV)/.installed  ## TensorBoard on the training runs (runs/), http://localhost:6006
+	$(PY) scripts/dashboard.py $(ARGS)
 
-dashboard: $(VENV)/.installed  ## TensorBoard on http://localhost:6006, every logged round kept
-	@echo 'open $(DASHBOARD_URL)  (loss/total pinned first, no smoothing)'
-	$(VENV)/bin/tensorboard --logdir runs --host localhost --port 6006 $(TENSORBOARD_FLAGS)
+sweep-dashboard: $(VENV)/.installed  ## TensorBoard on the sweeps (sweeps/), their HParams table
+	$(PY) scripts/dashboard.py --sweeps $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -96,7 +96,7 @@ def caught() -> int:
     return _state["caught"]
 
 
-COMMANDS = ("train", "explain", "sweep", "plot", "figures", "worksheet")
+COMMANDS = ("train", "explain", "sweep", "plot", "figures", "worksheet", "dashboard")
 
 
 def has_torch() -> bool:
@@ -113,7 +113,7 @@ def launch(command: str, prog: str | None = None, argv=None, module: str | None 
     catch(prog)
     if not has_torch():
         print(f"{prog}: error: this Python ({sys.executable}) has no torch; run the commands with the "
-              "project's: .venv/bin/python (make venv makes it)", file=sys.stderr)
+              "project's: .venv/bin/python (make train or make test sets it up)", file=sys.stderr)
         return 2
     return importlib.import_module(module or f"torch_bp.cli.{command}").main(argv)
 
@@ -136,3 +136,7 @@ def plot() -> int:
 
 def worksheet() -> int:
     return launch("worksheet", "torch-bp-worksheet")
+
+
+def dashboard() -> int:
+    return launch("dashboard", "torch-bp-dashboard")

@@ -211,7 +211,10 @@ TRAIN_CASES = [
     T("--resume", "{ck}", "--steps", "60", "--sizes", "2,3,2", own_run=True, names=["--sizes"]),
     T("--resume", "{ck}", "--steps", "60", "--data", "{files}/ragged.csv", own_run=True, names=["--data"]),
     T("--resume", "{ck}", "--steps", "60", "--check-grads", own_run=True, names=["history.csv", "--check-grads"]),
-    T("--resume", "{ck}", "--steps", "60", "--save-interval", "5", own_run=True, names=["--save-interval"]),
+    # (in its own folder a resumed run keeps the checkpoint path, so --save-interval alone is fine there;
+    # a new folder's run never writes the old run's checkpoint: there it needs --save-model)
+    T("--resume", "{ck}", "--steps", "60", "--logdir", "{tmp}/new", "--save-interval", "5", own_run=True,
+      names=["--save-interval"]),
     T("--resume", "{ck}", "--steps", "60", "--save-model", "{tmp}/no-such-dir/c.pt", own_run=True,
       names=["--save-model", "no-such-dir"]),
     # argparse itself

@@ -1,6 +1,7 @@
 """scripts/train.py: the deck's error table, both backends, the logs it writes, and how it
 stops (finished, interrupted, or on a non-finite loss)."""
 import json
+import math
 import signal
 import subprocess
 import sys
@@ -59,8 +60,10 @@ def test_event_file_matches_deck_table_and_oracle(deck_run, oracle_errors):
                                torch.tensor(oracle_errors, dtype=torch.float64), **FLOAT32)
     expected_tags = {"loss/total", "loss/o1", "loss/o2"} | {f"weights/w{k}" for k in range(1, 9)} \
         | {"bias/b1", "bias/b2"} | {f"grad/w{k}" for k in range(1, 9)} | {"grad/b1", "grad/b2"} \
-        | {"loss/all_data_after_last_update"}  # HParams' metric, logged once at the end
+        | {"loss/all_data_after_last_update", "loss/log10_all_data_after_last_update"} \
+        | {"loss/log10_total"}  # HParams' metrics, logged once at the end; log10 E_total, the first card
     assert set(scalars) == expected_tags
+    assert all(f"{scalars['loss/log10_total'][r]:.6f}" == f"{math.log10(loss[r]):.6f}" for r in (1, 300, 3300))
     assert list(scalars["loss/all_data_after_last_update"]) == [3300]
 
 

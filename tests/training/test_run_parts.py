@@ -135,9 +135,11 @@ def test_run_folder_create_write_resume(tmp_path):
     assert read_history(tmp_path / "r")["loss/total"] == [0.5, 0.25, 0.125]
     assert json.loads((tmp_path / "r" / "config.json").read_text()) == {"steps": 3, "meta": {"run_id": "id1"}}
 
-    again = RunFolder.resume(tmp_path / "r", cols, rounds=2, run_id="id1")  # a checkpoint at round 2: round 3 goes
+    again = RunFolder.resume(tmp_path / "r", cols, rounds=2, run_id="id1")  # a checkpoint at round 2: round 3 moves
     again.close()
     assert read_history(tmp_path / "r")["round"] == [1, 2]
+    assert again.set_aside == (tmp_path / "r" / "history.after-round-2.csv", 3, 3)  # kept aside, never lost
+    assert (tmp_path / "r" / "history.after-round-2.csv").read_text() == "round,loss/total,weights/w1\n3,0.125,0.3\n"
     with pytest.raises(ValueError, match="columns do not match"):
         RunFolder.resume(tmp_path / "r", ["loss/total"], rounds=2, run_id="id1")
     with pytest.raises(ValueError, match="holds another run"):

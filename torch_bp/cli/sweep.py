@@ -12,11 +12,11 @@ from __future__ import annotations
 import sys
 
 import torch_bp_launch as signals
-from torch_bp.cli.args import (ArgumentParser, device_arg, fail, integer, integers, lr_values, message, number,
-                               path_arg, seed_values, setting)
+from torch_bp.cli.args import (ArgumentParser, count, device_arg, fail, finite_numbers, integer, integers, lr_values,
+                               message, number, path_arg, seed_values, setting)
 from torch_bp.core.data import DATASETS
 from torch_bp.training.sweep_run import SweepConfig, SweepRun
-from torch_bp.viz.sweep_plot import plot_sweep
+from torch_bp.viz.sweep_plot import FONT_PT, SLIDE_DPI, SLIDE_SIZE, plot_sweep
 
 PROG = "sweep.py"
 
@@ -43,15 +43,29 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--log-interval", type=setting("log_interval", integer), default=d.log_interval,
                    help="keep every network's error every n-th round (and rounds 1 and last)")
     p.add_argument("--logdir", type=path_arg, metavar="DIR", default=d.logdir,
-                   help="sweep folder; default a new one under runs/ named by date, time and settings")
+                   help="sweep folder; default a new one under sweeps/ (not runs/: `make sweep-dashboard` shows them) named by date, time and settings")
     p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")
     p.add_argument("--target-loss", type=setting("target_loss", number), default=d.target_loss, metavar="E",
                    help="rounds_to_target: the first round whose error on all data is <= E")
+    p.add_argument("--figure-size", type=figure_size, default=",".join(f"{v:g}" for v in SLIDE_SIZE), metavar="W,H",
+                   help=f"figures/sweep.svg's size in inches (every text {FONT_PT} pt at this size; "
+                        "the default fits a 16:9 slide)")
+    p.add_argument("--dpi", type=count, default=SLIDE_DPI, help="figures/sweep.png's pixels per inch")
     return p
+
+
+def figure_size(text: str) -> tuple[float, float]:
+    """'10,5.625' -> (10.0, 5.625): a figure's width and height in inches, each > 0."""
+    values = finite_numbers(text)
+    if len(values) != 2 or min(values) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be WIDTH,HEIGHT in inches, both > 0")
+    return values
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    size, dpi = args.figure_size, args.dpi  # the picture's, not the sweep's settings
+    del args.figure_size, args.dpi
     try:
         run = SweepRun(SweepConfig(**vars(args)))
     except ValueError as e:
@@ -59,7 +73,7 @@ def main(argv=None) -> int:
     try:
         with signals.deferred():  # from the folder's first file to the figure, its last
             result = run.run()
-            draw(run, result)
+            draw(run, result, size, dpi)
             signum = signals.caught()
     except ValueError as e:  # the folder (found when it is claimed)
         return fail(PROG, message(e))
@@ -75,12 +89,12 @@ def main(argv=None) -> int:
     return 0
 
 
-def draw(run: SweepRun, result) -> None:
+def draw(run: SweepRun, result, size=SLIDE_SIZE, dpi=SLIDE_DPI) -> None:
     """figures/sweep.svg and .png; a failure is a note, never the loss of a sweep's results."""
     lr, seed = run.lr.numpy(), run.seeds_of_networks()
     try:  # (plot_sweep writes each file whole or not at all)
         plot_sweep(run.logdir / "figures" / "sweep", lr, seed, result.final_loss, result.rounds_to_target,
-                   result.diverged, title=run.title(result), target_loss=run.cfg.target_loss)
+                   result.diverged, title=run.title(result), target_loss=run.cfg.target_loss, size=size, dpi=dpi)
     except Exception as e:  # noqa: BLE001  the picture is a nicety
         print(f"note: figures/sweep.svg not drawn ({type(e).__name__}: {e})", file=sys.stderr)
 

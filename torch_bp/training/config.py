@@ -29,7 +29,10 @@ DRY_RUN_STEPS = 3
 DECIDING = ("lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
             "batch_size", "shuffle", "seed")
 # Kept from the checkpoint unless given again: how far the run goes, and how it logs.
-KEPT_UNLESS_GIVEN = ("steps", "log_interval", "target_loss")
+KEPT_UNLESS_GIVEN = ("steps", "log_interval", "target_loss", "check_grads")
+# Kept too, unless given, where the run goes on in its own folder: where it checkpoints (a
+# resumed run that forgot them would end, when stopped again, with no checkpoint at all).
+KEPT_IN_ITS_FOLDER = ("save_model", "save_interval")
 
 
 class ConfigError(ValueError):
@@ -249,8 +252,10 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
     """The settings of a run resumed from a checkpoint whose config is `saved`.
 
     The settings that decide the numbers (DECIDING) come from the checkpoint; one given with
-    another value is refused (ConfigError naming it). steps, log_interval and target_loss come
-    from the checkpoint unless given; the run folder too, unless logdir is given.
+    another value is refused (ConfigError naming it). steps, log_interval, target_loss and
+    check_grads come from the checkpoint unless given; the run folder too, unless logdir is
+    given, and then (in its own folder only) save_model and save_interval: a resumed run that is
+    stopped again still checkpoints where the original did; a new folder's never overwrites it.
     given: the settings the caller chose; None: those that differ from TrainConfig()'s defaults
     (so through the library, a default given on purpose reads as not given)."""
     if given is None:
@@ -263,7 +268,9 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
             raise ConfigError(key, f"{getattr(cfg, key)} differs from the checkpoint's {value}; "
                               "a resumed run keeps its settings")
         changes[key] = value
-    for key in (*KEPT_UNLESS_GIVEN, "logdir"):
+    own_folder = "logdir" not in given and not cfg.dry_run  # a dry run writes only into its temporary folder
+    kept = (*KEPT_UNLESS_GIVEN, "logdir", *(KEPT_IN_ITS_FOLDER if own_folder else ()))
+    for key in kept:
         if key not in given and key in saved:
             changes[key] = saved[key]
     return dataclasses.replace(cfg, **changes)

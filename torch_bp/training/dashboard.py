@@ -4,12 +4,14 @@ dashboard on the story (the command and the address a run prints)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 import sys
 import time
 import warnings
 from pathlib import Path
+from urllib.parse import quote
 
 import torch
 from tensorboard.compat.proto.event_pb2 import Event
@@ -19,13 +21,35 @@ from torch.utils.tensorboard import summary as tbs
 from torch.utils.tensorboard._pytorch_graph import _set_model_to_eval, parse
 
 HPARAMS_METRIC = "loss/all_data_after_last_update"  # E on all data once the run is over: one value
-# As the Makefile's: TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with
-# its fast loader 0 keeps none); this keeps every round of runs up to 100,000 logged rounds.
+# ... and its log10, which HParams' four decimals show at 1e-5 (-4.4547, where E itself reads 0.0000)
+HPARAMS_LOG10 = "loss/log10_all_data_after_last_update"
+LOG10_LOSS = "loss/log10_total"  # the run folder writes it beside loss/total: 1e-5 reads -5, the first card
+# Runs and sweeps live apart, each with its own dashboard: a sweep's thousand networks in runs/
+# would bury the training runs (TensorBoard deselects them all, HParams mixes the columns).
+RUNS, SWEEPS = Path("runs"), Path("sweeps")  # the default folders, under the working folder
+PORT = 6006
+# The one owner of the server's flags (`make dashboard` runs torch_bp.cli.dashboard, which asks
+# here): TensorBoard keeps 1,000 scalars and 10 images per tag unless told (and with its fast
+# loader 0 keeps none); this keeps every round of runs up to 100,000 logged rounds.
 TENSORBOARD_FLAGS = "--samples_per_plugin scalars=100000,images=100"
-# Time Series opens with loss/total pinned above every group (groups sort by name: bias, grad,
-# loss, ...) and no smoothing; TensorBoard 2.21 reads both from the address.
-DASHBOARD_URL = ("http://localhost:6006/?smoothing=0&pinnedCards="
-                 "%5B%7B%22plugin%22%3A%22scalars%22%2C%22tag%22%3A%22loss%2Ftotal%22%7D%5D#timeseries")
+# Time Series opens with log10 E_total, then E_total, pinned above every group (groups sort by
+# name: bias, grad, loss, ...) and no smoothing; TensorBoard 2.21 reads both from the address.
+PINNED = "?smoothing=0&pinnedCards=" + quote(json.dumps(
+    [{"plugin": "scalars", "tag": LOG10_LOSS}, {"plugin": "scalars", "tag": "loss/total"}], separators=(",", ":")),
+    safe="") + "#timeseries"
+
+
+def dashboard_url(port: int = PORT, sweeps: bool = False) -> str:
+    """The address that opens on the story: a run's error pinned first; a sweep's HParams table."""
+    return f"http://localhost:{port}/" + ("#hparams" if sweeps else PINNED)
+
+
+DASHBOARD_URL = dashboard_url()
+
+
+def tensorboard_argv(logdir: Path, port: int = PORT) -> list[str]:
+    """The venv's TensorBoard on logdir, every logged round kept (after the program's name)."""
+    return ["--logdir", str(logdir), "--host", "localhost", "--port", str(port), *TENSORBOARD_FLAGS.split()]
 
 
 def layout(columns: list[str]) -> dict:
@@ -33,10 +57,10 @@ def layout(columns: list[str]) -> dict:
     per run (E_total, each output's E, each parameter, each gradient; norms for large nets)."""
     def charts(prefix):
         return {c[len(prefix):]: ["Multiline", [f"^{re.escape(c)}$"]] for c in columns if c.startswith(prefix)}
-    loss = {"E_total": ["Multiline", ["^loss/total$"]]}
+    loss = {"log10 E_total": ["Multiline", [f"^{LOG10_LOSS}$"]], "E_total": ["Multiline", ["^loss/total$"]]}
     if "loss/full" in columns:
         loss["E on all data"] = ["Multiline", ["^loss/full$"]]
-    loss["after the last update, all data"] = ["Multiline", [f"^{HPARAMS_METRIC}$"]]
+    loss["after the last update, all data"] = ["Multiline", [f"^{HPARAMS_METRIC}$", f"^{HPARAMS_LOG10}$"]]
     loss.update({f"E_{c[5:]}": ["Multiline", [f"^{c}$"]] for c in columns if re.fullmatch(r"loss/o\d+", c)})
     charts = {"Loss": loss, "Weights": charts("weights/"), "Biases": charts("bias/"),
               "Gradients ∂E/∂θ": charts("grad/")}
@@ -59,18 +83,21 @@ def hparams(config: dict) -> dict:
 
 
 def write_hparams(events, config: dict) -> None:
-    exp, ssi, _ = tbs.hparams(hparams(config), {HPARAMS_METRIC: 0.0})
+    exp, ssi, _ = tbs.hparams(hparams(config), {HPARAMS_LOG10: 0.0, HPARAMS_METRIC: 0.0})
     events.write_summary(exp)
     events.write_summary(ssi)
 
 
 def dashboard_hint(logdir: Path) -> str:
     """A command that shows this run when pasted: `make dashboard` for runs/ in the checkout
-    (from its root), else the venv's tensorboard on the run's own parent folder."""
+    (from its root), `make sweep-dashboard` for sweeps/, else the venv's tensorboard on the
+    run's own parent folder."""
     repo = Path(__file__).resolve().parents[2]
     parent = Path(logdir).resolve().parent
-    if parent == (repo / "runs").resolve() and Path.cwd().resolve() == repo and (repo / "Makefile").exists():
-        return "make dashboard"
+    if Path.cwd().resolve() == repo and (repo / "Makefile").exists():
+        for folder, target in ((RUNS, "dashboard"), (SWEEPS, "sweep-dashboard")):
+            if parent == (repo / folder).resolve():
+                return f"make {target}"
     tb = Path(sys.executable).parent / "tensorboard"  # the venv's, which a bare `tensorboard` may not be
     if not tb.exists():
         exe = f"{shlex.quote(sys.executable)} -m tensorboard.main"
@@ -78,7 +105,7 @@ def dashboard_hint(logdir: Path) -> str:
         exe = shlex.quote(str(tb.relative_to(Path.cwd())))  # .venv/bin/tensorboard
     else:
         exe = shlex.quote(str(tb))
-    return f"{exe} --logdir {shlex.quote(str(parent))} --host localhost --port 6006 {TENSORBOARD_FLAGS}"
+    return " ".join([exe, *map(shlex.quote, tensorboard_argv(parent))])
 
 
 def write_start(events, config: dict, columns: list[str], model, first_trace, first_round: int, graph_input=None,
@@ -123,9 +150,12 @@ def write_end(events, config: dict, final_loss: float, last_round: int, finished
     not interrupted, HParams' end-of-session record."""
     if resumed:
         write_hparams(events, config)
+    log10 = math.log10(final_loss) if final_loss > 0 else -math.inf
     events.write_summary(tbs.scalar(HPARAMS_METRIC, final_loss, new_style=True), step=last_round)
+    events.write_summary(tbs.scalar(HPARAMS_LOG10, log10, new_style=True), step=last_round)
     if finished:
-        events.write_summary(tbs.hparams({"steps": str(config["steps"])}, {HPARAMS_METRIC: final_loss})[2],
+        events.write_summary(tbs.hparams({"steps": str(config["steps"])}, {HPARAMS_LOG10: log10,
+                                                                          HPARAMS_METRIC: final_loss})[2],
                              step=last_round)
 
 

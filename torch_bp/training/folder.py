@@ -17,7 +17,9 @@ from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 from torch_bp.core.files import atomic_write, read_text_capped
 
 from .config import ConfigError
+from .dashboard import LOG10_LOSS
 from .events import EventWriter, ScalarRows, inspect_event_file, repair_event_file
+from .history import kept_history, set_aside
 from .pictures import IMAGES_SUFFIX
 
 
@@ -35,7 +37,7 @@ def is_log_file(path: Path) -> bool:
     name = path.name
     if name.startswith(".") and name.endswith(".tmp"):  # atomic_write's .<name>.<pid>.tmp
         name = name[1:].rsplit(".", 2)[0]
-    return name in LOG_FILES or name.startswith("events.out.tfevents.")
+    return name in LOG_FILES or name.startswith(("events.out.tfevents.", "history.after-round-"))
 
 
 def new_run_id() -> str:
@@ -166,6 +168,9 @@ class RunFolder:
     def __init__(self, path: Path, columns: list[str], history, events: EventWriter, lock: int):
         self.path, self.columns, self.history, self.events, self.lock = path, columns, history, events, lock
         self.rows = ScalarRows(columns)
+        # the error's fall as TensorBoard's first card shows it: log10 E_total (events only, not history.csv)
+        self.log10 = ScalarRows([LOG10_LOSS]) if "loss/total" in columns else None
+        self.set_aside: tuple[Path, int, int] | None = None  # resume: (file, first, last round) moved there
 
     @classmethod
     def create(cls, path: Path, columns: list[str], run_id: str) -> "RunFolder":
@@ -186,7 +191,8 @@ class RunFolder:
     @classmethod
     def resume(cls, path: Path, columns: list[str], rounds: int, logged=None, run_id: str | None = None) -> "RunFolder":
         """Continue the run in `path` after round `rounds`: history.csv keeps its rows up to
-        there (later ones were never checkpointed), the event file loses a partial last record,
+        there; later ones (logged after the checkpoint) go to history.after-round-<rounds>.csv,
+        never lost (`set_aside` says where); the event file loses a partial last record,
         and TensorBoard is told to drop its later rounds (a SessionLog START at `rounds` + 1).
         logged(r): did the run log round r (default: logged_rounds(None, rounds)). Everything
         is checked before anything is written: ValueError if the folder is not run `run_id`'s
@@ -196,7 +202,7 @@ class RunFolder:
         try:
             check_identity(path, run_id)
             history_path = path / "history.csv"
-            kept = _kept_history(history_path, columns, rounds, logged)
+            kept, after = kept_history(history_path, columns, rounds, logged)
             events = sorted(p for p in path.glob("events.out.tfevents.*")
                             if not p.name.endswith(IMAGES_SUFFIX))  # the trainer's own, not the pictures'
             if events:
@@ -206,6 +212,7 @@ class RunFolder:
                     raise ValueError(f"{events[-1]}: ends before round {last}, which history.csv holds (the "
                                      "file was cut); resume into a new run folder to keep this run as it is")
             _check_writable(path, [history_path, *events[-1:]])
+            aside = set_aside(path, rounds, kept[0], after)
             atomic_write_text(history_path, "".join(kept))
             if events:
                 repair_event_file(events[-1])
@@ -214,7 +221,9 @@ class RunFolder:
             os.close(lock)
             raise
         writer.write(Event(wall_time=time.time(), step=rounds + 1, session_log=SessionLog(status=SessionLog.START)))
-        return cls(path, columns, open(history_path, "a", newline=""), writer, lock)
+        folder = cls(path, columns, open(history_path, "a", newline=""), writer, lock)
+        folder.set_aside = aside
+        return folder
 
     def write_config(self, config: dict) -> None:
         atomic_write_text(self.path / "config.json", json.dumps(config, indent=2) + "\n")
@@ -226,6 +235,10 @@ class RunFolder:
             text.write(f"{step},{','.join(map(repr, row))}\n")
         self.history.write(text.getvalue())
         self.events.write_bytes(self.rows.encode(steps, walls, block))
+        if self.log10 is not None:
+            k = self.columns.index("loss/total")
+            with np.errstate(divide="ignore"):  # E = 0 exactly: -inf, as log10 says
+                self.events.write_bytes(self.log10.encode(steps, walls, np.log10(block[:, k:k + 1])))
 
     def flush(self) -> None:
         self.history.flush()
@@ -244,35 +257,6 @@ class RunFolder:
             self.lock = None
         if errors:
             raise errors[0]
-
-
-def _kept_history(path: Path, columns: list[str], rounds: int, logged) -> list[str]:
-    """history.csv's lines up to round `rounds` (a partial last line dropped); ValueError naming
-    history.csv if a row is damaged or the rows stop before the last round logged by `rounds`."""
-    header = ",".join(["round"] + columns) + "\n"
-    try:
-        lines = path.read_text().splitlines(keepends=True) if path.exists() else []
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
-    if lines and lines[0] != header:
-        raise ValueError(f"{path}: its columns do not match this run's")
-    if lines and not lines[-1].endswith("\n"):
-        lines.pop()  # cut mid-row: a crash or a full disk while it was written
-    kept, previous = [header], 0
-    for k, line in enumerate(lines[1:], start=2):
-        head = line.split(",", 1)[0]
-        if not head.isdigit() or line.count(",") != len(columns) or int(head) <= previous:
-            raise ValueError(f"{path}: line {k} is damaged; resume into a new run folder to keep this run as it is")
-        previous = int(head)
-        if previous <= rounds:
-            kept.append(line)
-    last_logged = next((r for r in range(rounds, max(rounds - 10**7, 0), -1) if logged(r)), None)
-    last_kept = int(kept[-1].split(",", 1)[0]) if len(kept) > 1 else 0
-    if last_logged is not None and last_kept < last_logged:
-        raise ValueError(f"{path}: holds rounds up to {last_kept}, but the checkpoint is at round {rounds} "
-                         f"(round {last_logged} was logged): the file was cut; resume into a new run folder "
-                         "to keep this run as it is")
-    return kept
 
 
 def _check_writable(path: Path, files: list[Path]) -> None:

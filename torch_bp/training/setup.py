@@ -19,6 +19,7 @@ from torch_bp.core.model import BackpropNet
 from torch_bp.core.numbers import read_json_object
 
 from .config import ConfigError, RunConfig, TrainConfig
+from .dashboard import RUNS, SWEEPS
 
 # sizes that fit the built-in data sets, suggested when the shape given does not fit
 SUGGESTED_SIZES = {"deck": "2,2,2", "xor": "2,3,1"}
@@ -143,13 +144,16 @@ def name_parts(cfg: RunConfig) -> list[str]:
     return parts
 
 
-def default_logdir(cfg: RunConfig, root: Path = Path("runs")) -> Path:
+def default_logdir(cfg: RunConfig, root: Path | None = None) -> Path:
     """A new folder under `root` named by the settings and the date and time, made unique:
     runs/<backend>_lr<η>_<sizes>_<data>[_bs<B>][_shuffle][_bias][_unitbias][_seed<n>]_<date-time>
-    for a run, runs/<date-time>_sweep_<n>lr_<n>seed_<steps>steps_<sizes>_<data>[_bs<B>] for a
-    sweep. A dry run gets a temporary folder, leaving runs/ alone."""
+    for a run, sweeps/<date-time>_sweep_<n>lr_<n>seed_<steps>steps_<sizes>_<data>[_bs<B>] for a
+    sweep (a folder of its own, with its own dashboard: `make dashboard` shows runs/ only).
+    A dry run gets a temporary folder, leaving runs/ alone."""
     if isinstance(cfg, TrainConfig) and cfg.dry_run:
         return Path(tempfile.mkdtemp(prefix="torch_bp-dry-run-"))
+    if root is None:
+        root = RUNS if isinstance(cfg, TrainConfig) else SWEEPS
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     parts = name_parts(cfg)
     parts = parts + [stamp] if isinstance(cfg, TrainConfig) else [stamp, *parts]

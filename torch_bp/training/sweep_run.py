@@ -36,7 +36,7 @@ import torch_bp_launch as signals
 from torch_bp.core.files import atomic_file, atomic_write
 
 from .config import SweepConfig, check_device, validate
-from .dashboard import dashboard_hint
+from .dashboard import dashboard_hint, dashboard_url
 from .folder import claim_new_logdir, new_run_id
 from .setup import build_model, check_memory, default_logdir, initial_values, resolve_paths, run_data, run_meta
 from .sweep import Progress, StackedNets, SweepResult, sweep
@@ -169,8 +169,7 @@ class SweepRun:
             print(line, file=self.out)
         print(f"results: {self.logdir}/ (results.csv, losses.npz, figures/sweep.svg, config.json, "
               "TensorBoard events)", file=self.out)
-        print(f"dashboard: {dashboard_hint(self.logdir)}   then open http://localhost:6006 (HParams tab)",
-              file=self.out)
+        print(f"dashboard: {dashboard_hint(self.logdir)}   then open {dashboard_url(sweeps=True)}", file=self.out)
 
 
 def run_sweep(cfg: SweepConfig, out=None, err=None) -> SweepResult:

@@ -162,6 +162,10 @@ class Trainer:
             run_id = saved_run_id(saved)
             logged = logged_rounds(saved.get("log_interval", 1), saved.get("steps", self.start))
             folder = RunFolder.resume(Path(saved["logdir"]), self.columns, self.start, logged, run_id)
+            if folder.set_aside:
+                aside, first, last = folder.set_aside
+                print(f"note: history.csv went on past the checkpoint's round {self.start}: its rounds "
+                      f"{first}-{last} are kept in {aside}", file=self.err)
         else:
             run_id = new_run_id()  # a new folder is a new run, resumed from a checkpoint or not
             folder = RunFolder.create(Path(cfg.logdir) if cfg.logdir else default_logdir(cfg), self.columns, run_id)

@@ -7,31 +7,40 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 
 from torch_bp.core.files import atomic_file
 
 MAX_LEGEND = 10  # seeds named in the legend; more are drawn unnamed
 MAX_POINTS = 4000  # points per line at most: longer sweeps are thinned evenly
+# Slide-ready by default: a 16:9 slide 10 in wide (960 × 540 px at 96 dpi), every text 14 pt.
+SLIDE_SIZE = (10.0, 5.625)  # inches, width × height
+SLIDE_DPI = 96               # the PNG's pixels per inch
+FONT_PT = 14                 # every text on the figure, at SLIDE_SIZE
+FEW_POINTS = 30              # up to this many η per seed, each is marked (a line alone hides how few)
+FEW_TICKS = 8                # up to this many distinct η, each gets its own tick label
 
 
 def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np.ndarray,
                rounds_to_target: np.ndarray, diverged: np.ndarray, *, title: str,
-               target_loss: float | None) -> list[Path]:
-    """Write path_stem.svg (text as text) and path_stem.png; returns their paths."""
+               target_loss: float | None, size: tuple[float, float] = SLIDE_SIZE,
+               dpi: float = SLIDE_DPI) -> list[Path]:
+    """Write path_stem.svg (text as text) and path_stem.png, `size` inches (the PNG at `dpi`),
+    every text FONT_PT points and inside the canvas (constrained layout); returns their paths."""
     matplotlib.rcParams["svg.fonttype"] = "none"  # labels stay text in the SVG
     panels = 2 if target_loss is not None else 1
-    fig = Figure(figsize=(6.4 * panels, 4.6))
-    fig.subplots_adjust(left=0.1 / panels ** 0.5, right=0.98, bottom=0.12, top=0.86, wspace=0.25)
-    axes = fig.subplots(1, panels, squeeze=False)[0]
-    _plot_lines(axes, lr, seed, final_loss, rounds_to_target, diverged)
-    _label_axes(axes, lr, rounds_to_target, diverged, target_loss)
-    fig.suptitle(title)
-    path_stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [path_stem.with_suffix(".svg"), path_stem.with_suffix(".png")]
-    for path, dpi in zip(paths, (None, 110)):
-        with atomic_file(path) as f:  # an old picture is replaced whole, or kept
-            fig.savefig(f, format=path.suffix[1:], dpi=dpi or "figure")
+    with matplotlib.rc_context({"font.size": FONT_PT, "legend.fontsize": FONT_PT, "figure.titlesize": FONT_PT,
+                                "axes.titlesize": FONT_PT, "axes.labelsize": FONT_PT}):
+        fig = Figure(figsize=size, dpi=dpi, layout="constrained")  # labels and title kept on the canvas
+        axes = fig.subplots(1, panels, squeeze=False)[0]
+        _plot_lines(axes, lr, seed, final_loss, rounds_to_target, diverged)
+        _label_axes(axes, lr, rounds_to_target, diverged, target_loss)
+        fig.suptitle(title)
+        path_stem.parent.mkdir(parents=True, exist_ok=True)
+        paths = [path_stem.with_suffix(".svg"), path_stem.with_suffix(".png")]
+        for path in paths:
+            with atomic_file(path) as f:  # an old picture is replaced whole, or kept
+                fig.savefig(f, format=path.suffix[1:], dpi="figure")
     return paths
 
 
@@ -45,13 +54,15 @@ def _plot_lines(axes, lr, seed, final_loss, rounds_to_target, diverged) -> None:
         k = k[::-(-len(k) // MAX_POINTS)]  # a million points draw no better than a few thousand
         label = f"seed {s}" if i < MAX_LEGEND and len(seeds) > 1 else None
         ok = ~diverged[k]
-        line, = axes[0].plot(lr[k], np.where(ok, final_loss[k], np.nan), lw=1.2, label=label)
+        marker = "o" if len(k) <= FEW_POINTS else None  # a handful of η: the points, not a smooth curve
+        line, = axes[0].plot(lr[k], np.where(ok, final_loss[k], np.nan), lw=1.2, label=label, marker=marker, ms=5)
         if (~ok).any():
             axes[0].plot(lr[k][~ok], np.full((~ok).sum(), 1.0), "x", color=line.get_color(),
                          transform=axes[0].get_xaxis_transform(), clip_on=False, ms=5)
         if len(axes) == 2:
             reached = rounds_to_target[k] > 0
-            axes[1].plot(lr[k], np.where(reached, rounds_to_target[k], np.nan), lw=1.2, color=line.get_color())
+            axes[1].plot(lr[k], np.where(reached, rounds_to_target[k], np.nan), lw=1.2, color=line.get_color(),
+                         marker=marker, ms=5)
 
 
 def _label_axes(axes, lr, rounds_to_target, diverged, target_loss) -> None:
@@ -71,9 +82,16 @@ def _label_axes(axes, lr, rounds_to_target, diverged, target_loss) -> None:
     if diverged.any():
         axes[0].plot([], [], "x", color="0.3", label="diverged (non-finite E)")
     if axes[0].get_legend_handles_labels()[0]:
-        axes[0].legend(fontsize="small")
+        axes[0].legend(fontsize=FONT_PT)
     plain = FuncFormatter(lambda v, _: f"{v:g}")  # 0.01, 100, 1e-06: no mathtext to typeset
+    etas = np.unique(lr)
     for ax in axes:
         ax.grid(True, which="major", lw=0.5, alpha=0.5)
-        ax.xaxis.set_major_formatter(plain)
+        if len(etas) <= FEW_TICKS:  # each η named (a log axis would leave η = 2 unlabelled)
+            ax.set_xticks(etas, [f"{v:g}" for v in etas])
+            ax.xaxis.set_minor_locator(NullLocator())
+        else:
+            ax.xaxis.set_major_formatter(plain)
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(NullFormatter())  # a short log axis labels its minor ticks: 3×10¹ 4×10¹ collide
