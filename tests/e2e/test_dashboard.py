@@ -23,7 +23,6 @@ from browser import playwright_chromium
 from conftest import ROOT
 from torch_bp.cli import figures as figures_command
 from torch_bp.cli import sweep as sweep_command
-from torch_bp.viz import figures
 from torch_bp.training import TrainConfig, train
 from torch_bp.training import dashboard
 from torch_bp.training.setup import default_logdir

@@ -9,6 +9,7 @@ the files a sweep writes (results.csv, losses.npz, figures/sweep.svg, TensorBoar
 """
 from __future__ import annotations
 
+import argparse
 import sys
 
 import torch_bp_launch as signals
