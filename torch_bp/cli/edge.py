@@ -16,8 +16,8 @@ import textwrap
 from dataclasses import asdict
 from pathlib import Path
 
-from torch_bp.cli.args import (ArgumentParser, InputError, fail, float_list, int_list, path_arg, positive_int,
-                               seed_int)
+from torch_bp.cli.args import (ArgumentParser, InputError, count, fail, finite_numbers, integer, integers, path_arg,
+                               setting)
 from torch_bp.core.curve import CURVE_POINTS, CURVE_SIZES
 from torch_bp.core.edge import (AT_EDGE, DIVERGED_LOSS, EDGE_INTERVAL, EDGE_LRS, EDGE_STEPS, EDGE_STRETCH,
                                 default_stretch, edge_of_stability, summarize)
@@ -33,7 +33,7 @@ def _csv(values) -> str:
 
 def lr_list(text: str) -> tuple[float, ...]:
     """'0.1,0.2' -> (0.1, 0.2): finite numbers > 0."""
-    values = float_list(text)
+    values = finite_numbers(text)
     if min(values) <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: every η must be > 0")
     return values
@@ -42,15 +42,15 @@ def lr_list(text: str) -> tuple[float, ...]:
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--lr", type=lr_list, default=_csv(EDGE_LRS), help="the learning rates η, one run each")
-    p.add_argument("--steps", type=positive_int, default=EDGE_STEPS, help="rounds of gradient descent")
-    p.add_argument("--sharpness-interval", type=positive_int, default=EDGE_INTERVAL,
+    p.add_argument("--steps", type=count, default=EDGE_STEPS, help="rounds of gradient descent")
+    p.add_argument("--sharpness-interval", type=count, default=EDGE_INTERVAL,
                    help="rounds between two measurements of λ_max (rounds 1, 1 + N, ...)")
-    p.add_argument("--stretch-from", type=positive_int, metavar="ROUND",
+    p.add_argument("--stretch-from", type=count, metavar="ROUND",
                    help="the summary's λ_max / (2/η) is over the measured rounds from this one to the last; "
                         f"default: the last two thirds (round {EDGE_STRETCH} of {EDGE_STEPS})")
-    p.add_argument("--sizes", type=int_list, default=_csv(CURVE_SIZES), help="widths, 1 in and 1 out")
-    p.add_argument("--points", type=positive_int, default=CURVE_POINTS, help="points of y = sin(πx), x in [−1, 1]")
-    p.add_argument("--seed", type=seed_int, default=0, help="the network's initial weights")
+    p.add_argument("--sizes", type=setting("sizes", integers), default=_csv(CURVE_SIZES), help="widths, 1 in and 1 out")
+    p.add_argument("--points", type=count, default=CURVE_POINTS, help="points of y = sin(πx), x in [−1, 1]")
+    p.add_argument("--seed", type=setting("seed", integer), default=0, help="the network's initial weights")
     p.add_argument("--figure", type=path_arg, metavar="FILE", help="also draw the picture (.svg, .png or .pdf)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     return p

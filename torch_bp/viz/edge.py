@@ -4,19 +4,20 @@ colour (λ_max above the top of the picture is left out). A diverged network's e
 with × at its last finite point."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from torch_bp.core.edge import EdgeRun
+from torch_bp.core.files import atomic_write
 
 
 def edge_figure(run: EdgeRun, title: str):
     """A matplotlib Figure of the run (no pyplot: no display needed)."""
-    import matplotlib
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
-    matplotlib.rcParams["svg.fonttype"] = "none"  # labels stay text in the SVG
     fig = Figure(figsize=(7.2, 6.4))
     fig.subplots_adjust(left=0.11, right=0.97, bottom=0.09, top=0.92, hspace=0.12)
     top, bottom = fig.subplots(2, 1, sharex=True)
@@ -49,8 +50,10 @@ def edge_figure(run: EdgeRun, title: str):
 def save_edge_figure(run: EdgeRun, path: Path, title: str) -> Path:
     """Write the picture to path (.svg: text as text; .png; .pdf); the same run gives the same
     file (no date, fixed SVG ids)."""
-    import matplotlib
     metadata = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}.get(path.suffix.lower())
-    with matplotlib.rc_context({"svg.hashsalt": "torch_bp edge"}):
-        edge_figure(run, title).savefig(path, dpi=110, metadata=metadata)
+    buf = io.BytesIO()
+    # labels stay text in the SVG; fixed SVG ids
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "torch_bp edge"}):
+        edge_figure(run, title).savefig(buf, format=path.suffix.lower().lstrip("."), dpi=110, metadata=metadata)
+    atomic_write(path, buf.getvalue())
     return path
