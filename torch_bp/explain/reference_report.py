@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from functools import cache
 
-from torch_bp.core.deck import (DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, DECK_INPUTS, DECK_LR, DECK_PRINTED,
-                                DECK_TARGETS)
+from torch_bp.core.deck import DECK_INPUTS, DECK_LR, DECK_TARGETS
 from torch_bp.core.model import BackpropNet
 from torch_bp.core.sgd import manual_sgd
 from . import reference
+from .report import slide_printings
 from .reference import DIGITS, MP, ROUNDS
 from .reference_rounds import training
 from .report import worked_example
@@ -65,17 +65,6 @@ def printed_digits(exact, printed: str) -> tuple[str, str]:
                      f"(correctly rounded: {rounded})")
 
 
-def _printings() -> dict[str, list[tuple[str, str, str]]]:
-    """quantity -> [(printed key, text, source)] for the slides' numbers."""
-    out: dict[str, list] = {}
-    for key, (text, slide) in DECK_PRINTED.items():
-        number, title = slide.split(" ", 1)
-        out.setdefault(key.split(" (")[0], []).append((key, text, f"slides {number} ({title})"))
-    number, title = DECK_ERROR_TABLE_SLIDE.split(" ", 1)
-    for r, text in DECK_ERROR_TABLE.items():
-        key = f"E_total at round {r}"
-        out.setdefault(key, []).append((key, text, f"slides {number} ({title})"))
-    return out
 
 
 @cache
@@ -107,7 +96,7 @@ def _rows(section: str, quantity: str, exact, value: float, printings) -> list[R
 def reference_rows() -> list[ReferenceRow]:
     """Round 1's quantities in the worked example's order, E_total at the error table's rounds,
     and E_total, out_o1, out_o2, w1..w8 at round 10,000, each against the reference."""
-    exact, printings, rows = reference.round_one(), _printings(), []
+    exact, printings, rows = reference.round_one(), slide_printings(), []
     for line in worked_example(rounds=(), printed=False):  # torch_bp's float64 round 1
         rows += _rows(line.section, line.quantity, exact[line.quantity], line.computed,
                       printings.get(line.quantity, []))

@@ -131,8 +131,9 @@ def _hidden_rows(trace, W2, g, w_new, inputs) -> list[tuple]:
     return rows
 
 
-def _printings() -> dict[str, list[tuple[str, str, str]]]:
-    """quantity -> [(printed key, text, source)]; "w5+ (slide 31)" is a printing of w5+."""
+def slide_printings() -> dict[str, list[tuple[str, str, str]]]:
+    """quantity -> [(printed key, text, source)] for the slides' numbers; "w5+ (slide 31)" is a
+    printing of w5+."""
     out: dict[str, list] = {}
     for key, (text, slide) in DECK_PRINTED.items():
         number, title = slide.split(" ", 1)
@@ -141,6 +142,12 @@ def _printings() -> dict[str, list[tuple[str, str, str]]]:
     for r, text in DECK_ERROR_TABLE.items():
         out.setdefault(f"E_total at round {r}", []).append(
             (f"E_total at round {r}", text, f"slides {number} ({title})"))
+    return out
+
+
+def _printings() -> dict[str, list[tuple[str, str, str]]]:
+    """slide_printings(), and the article's figures."""
+    out = slide_printings()
     for key, (text, where) in ARTICLE_PRINTED.items():
         out.setdefault(key, []).append((key, text, f"article ({where})"))
     return out
