@@ -34,7 +34,7 @@ from torch_bp.core.deck import DECK_INPUTS, DECK_LR, DECK_TARGETS
 
 VERDICTS = ("agrees", "agrees-truncated", "rounding-carried", "differs")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-ZERO_DECIMALS = 4  # the slides print 4 to 6 decimals; a zero with fewer claims nothing
+ZERO_DECIMALS = 1  # a zero written with no decimals ("0") claims nothing about the working
 _MAX_DIGITS = 30  # more than float64 holds; bounds the Decimal arithmetic of a comparison
 
 
@@ -75,9 +75,9 @@ def read_values(values) -> dict[str, str]:
 
 def _agrees(x: float, text: str) -> str:
     """report.verdict, with room for the digits a learner may write (read_values bounds them). A
-    zero written with fewer than ZERO_DECIMALS decimals ("0", "0.0") agrees only with a true zero:
-    at that precision it would round every small number, so it says nothing about the working;
-    "0.0000" for 0.000012 is a rounding like any other, as the slides round."""
+    zero written with no decimals ("0") agrees only with a true zero: cut off, it would pass for
+    every number below 1, so it says nothing about the working; "0.0000" for 0.000012 is a
+    rounding like any other, as the slides round."""
     if not math.isfinite(x) or (Decimal(text) == 0 and _decimals(text) < ZERO_DECIMALS and x != 0):
         return "differs"
     with localcontext() as ctx:
