@@ -1,3 +1,4 @@
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -84,3 +85,16 @@ def tmpfs(tmp_path):
     yield mount
     for where in mounted:
         subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def one_line(err: str) -> str:
+    """stderr's one line (asserted: one line, no traceback)."""
+    lines = err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, f"stderr is not one line: {err!r}"
+    return lines[0]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under `folder` by its SHA-256: what a refused command must leave as it was."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import hashlib
 import os
 import random
 import resource
@@ -33,7 +32,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
-from conftest import ROOT, drop_file_capabilities
+from conftest import ROOT, drop_file_capabilities, one_line, snapshot
 from logs import read_scalars
 
 STEPS, SAVE = 600, 100
@@ -54,17 +53,6 @@ def train(train_script, capsys, *argv) -> tuple[int, str]:
 def process(*argv, env=None, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, TRAIN, *map(str, argv)], capture_output=True, text=True,
                           timeout=120, env=env, **kwargs)
-
-
-def one_line(err: str) -> str:
-    lines = err.splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, f"stderr is not one line: {err!r}"
-    return lines[0]
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def event_records(path: Path) -> int:

@@ -7,7 +7,6 @@ a signal is sent by the process to itself at a point it has reached (no sleeps, 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,7 +19,7 @@ import numpy as np
 import pytest
 
 import torch_bp_launch
-from conftest import ROOT, drop_file_capabilities, load_script
+from conftest import ROOT, drop_file_capabilities, load_script, one_line, snapshot
 from torch_bp.training import sweep_run
 from torch_bp.training.checkpoint import load_checkpoint, save_checkpoint
 
@@ -37,17 +36,6 @@ def run(script, capsys, *argv) -> tuple[int, str]:
     capsys.readouterr()
     status = script.main([str(a) for a in argv])
     return status, capsys.readouterr().err
-
-
-def one_line(err: str) -> str:
-    lines = err.splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, f"stderr is not one line: {err!r}"
-    return lines[0]
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def fill(where: Path) -> None:
