@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from torch_bp.core import numbers
+from torch_bp.core.data import DATASETS
 from torch_bp.training.config import ConfigError, check_device, check_value
 
 INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes "1_000" and other scripts' digits
@@ -194,3 +195,19 @@ def read_json_object(path: str, flag_name: str, keys: str = "parameter names") -
         return numbers.read_json_object(path, keys)
     except ValueError as e:
         raise InputError(f"{flag_name} {e}") from None
+
+
+def add_network_and_data(p: argparse.ArgumentParser, d, per: str = "") -> None:
+    """The flags a run and a sweep share for the network and its data (RunConfig's fields),
+    defaults from config `d`; `per`: what a sweep adds to some helps (", per seed")."""
+    p.add_argument("--sizes", type=setting("sizes", integers), default=",".join(map(str, d.sizes)),
+                   help="layer widths, e.g. 2,3,2")
+    p.add_argument("--train-bias", action="store_true", help="let the biases b1, b2 learn too")
+    p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
+    p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
+                   help="JSON of initial parameters (names of named_parameters() to nested lists)")
+    p.add_argument("--dataset", choices=list(DATASETS), default=d.dataset, help="built-in data")
+    p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
+                   help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
+    p.add_argument("--shuffle", action="store_true", help=f"a new random order every epoch{per}")
+    p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")

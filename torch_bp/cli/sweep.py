@@ -13,9 +13,8 @@ import argparse
 import sys
 
 import torch_bp_launch as signals
-from torch_bp.cli.args import (ArgumentParser, count, device_arg, fail, finite_numbers, integer, integers, lr_values,
+from torch_bp.cli.args import (ArgumentParser, add_network_and_data, count, fail, finite_numbers, integer, lr_values,
                                message, number, path_arg, seed_values, setting)
-from torch_bp.core.data import DATASETS
 from torch_bp.training.sweep_run import SweepConfig, SweepRun
 from torch_bp.viz.sweep_plot import FONT_PT, SLIDE_DPI, SLIDE_SIZE, plot_sweep
 
@@ -30,22 +29,13 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--seeds", type=seed_values, default=",".join(map(str, d.seeds)),
                    help="seeds (random init of other shapes, shuffle order): a list 0,1,2 or a range A:B, B excluded")
     p.add_argument("--steps", type=setting("steps", integer), default=d.steps, help="rounds (updates) per network")
-    p.add_argument("--train-bias", action="store_true", help="let the biases learn too")
-    p.add_argument("--sizes", type=setting("sizes", integers), default=",".join(map(str, d.sizes)), help="layer widths, e.g. 2,3,2")
-    p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
-    p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
-                   help="JSON of initial parameters for every network (names of named_parameters() to nested lists)")
-    p.add_argument("--dataset", choices=sorted(DATASETS), default=d.dataset, help="built-in data")
-    p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
-                   help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
+    add_network_and_data(p, d, per=", per seed")
     p.add_argument("--batch-size", type=setting("batch_size", integer), default=d.batch_size,
                    help="rows per round; default all of them (batch gradient descent)")
-    p.add_argument("--shuffle", action="store_true", help="a new random order every epoch, per seed")
     p.add_argument("--log-interval", type=setting("log_interval", integer), default=d.log_interval,
                    help="keep every network's error every n-th round (and rounds 1 and last)")
     p.add_argument("--logdir", type=path_arg, metavar="DIR", default=d.logdir,
                    help="sweep folder; default a new one under sweeps/ (not runs/: `make sweep-dashboard` shows them) named by date, time and settings")
-    p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")
     p.add_argument("--target-loss", type=setting("target_loss", number), default=d.target_loss, metavar="E",
                    help="rounds_to_target: the first round whose error on all data is <= E")
     p.add_argument("--figure-size", type=figure_size, default=",".join(f"{v:g}" for v in SLIDE_SIZE), metavar="W,H",

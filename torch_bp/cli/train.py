@@ -11,8 +11,8 @@ import argparse
 import sys
 
 import torch_bp_launch as signals
-from torch_bp.cli.args import ArgumentParser, device_arg, fail, integer, integers, message, number, path_arg, setting
-from torch_bp.core.data import DATASETS
+from torch_bp.cli.args import (ArgumentParser, add_network_and_data, fail, integer, message, number, path_arg,
+                               setting)
 from torch_bp.core.sgd import BACKENDS
 from torch_bp.training.config import DRY_RUN_STEPS, TrainConfig
 from torch_bp.training.trainer import NonFiniteLoss, RunFailed, train
@@ -28,17 +28,9 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--lr", type=setting("lr", number), default=d.lr, help="learning rate η")
     p.add_argument("--backend", choices=list(BACKENDS), default=d.backend,
                    help="manual: the hand-written chain rule; autograd: loss.backward() + torch.optim.SGD")
-    p.add_argument("--train-bias", action="store_true", help="let the shared biases b1, b2 learn too")
-    p.add_argument("--sizes", type=setting("sizes", integers), default=",".join(map(str, d.sizes)), help="layer widths, e.g. 2,3,2")
-    p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
-    p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
-                   help="JSON of initial parameters (names of named_parameters() to nested lists)")
-    p.add_argument("--dataset", choices=list(DATASETS), default=d.dataset, help="built-in data")
-    p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
-                   help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
+    add_network_and_data(p, d)
     p.add_argument("--batch-size", type=setting("batch_size", integer), default=argparse.SUPPRESS,
                    help="rows per round; default all of them (batch gradient descent)")
-    p.add_argument("--shuffle", action="store_true", help="a new random order every epoch")
     p.add_argument("--seed", type=setting("seed", integer), default=d.seed, help="seed for random init and shuffling")
     p.add_argument("--log-interval", type=setting("log_interval", integer), default=argparse.SUPPRESS,
                    help="log every n-th round (and rounds 1 and last); default every round up to 10,000, "
@@ -48,7 +40,6 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--check-grads", action="store_true",
                    help="on every logged round, log max |autograd − manual| gradient difference")
     p.add_argument("--dry-run", action="store_true", help=f"{DRY_RUN_STEPS} rounds into a temporary folder: a smoke test")
-    p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")
     p.add_argument("--save-model", type=path_arg, metavar="PATH", default=d.save_model, help="checkpoint file to write")
     p.add_argument("--save-interval", type=setting("save_interval", integer), default=d.save_interval,
                    help="also checkpoint every n rounds")
