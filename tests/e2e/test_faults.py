@@ -462,7 +462,7 @@ def test_help_shows_defaults_as_flags(train_script):
     text = train_script.build_parser().format_help()
     assert "(default: 2,2,2)" in text and "(2, 2, 2)" not in text
     assert "(default: True)" not in text.split("--no-graph", 2)[-1]  # "--no-graph (default: True)" read as no graph
-    assert "(default: None)" not in text.split("--batch-size BATCH_SIZE", 2)[-1].split("--shuffle")[0]
+    assert "(default: None)" not in text and "(default: False)" not in text  # noise, or wrong (--batch-size)
 
 
 def test_explain_json_is_json_with_extreme_values(tmp_path, capsys):

@@ -25,11 +25,21 @@ class InputError(ValueError):
     """Bad input from the user: reported as one line on stderr, exit status 2."""
 
 
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Defaults in --help, but only those that say something: no "(default: None)" on a flag
+    whose help says what happens without it, no "(default: False)" on a switch."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """argparse with defaults in --help and ONE line on stderr for a bad flag (exit 2)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
         super().__init__(**kwargs)
 
     def error(self, message: str):
