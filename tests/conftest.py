@@ -1,3 +1,4 @@
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -65,6 +66,38 @@ def drop_file_capabilities() -> None:
     for cap in (1, 2):
         if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@contextlib.contextmanager
+def without_file_capabilities():
+    """In this process, for the calling thread: CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH out of
+    the effective set (kept in the permitted set, so they come back on exit): root reads a
+    chmod 000 file as anyone would, and an in-process case needs no subprocess. Linux only."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = Header(0x20080522, 0), (Data * 2)()  # _LINUX_CAPABILITY_VERSION_3: two words
+
+    def capset() -> None:
+        if libc.capset(ctypes.byref(header), data) != 0:
+            raise OSError(ctypes.get_errno(), "capset")
+
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget")
+    saved = data[0].effective
+    data[0].effective &= ~0b110  # bits 1 and 2
+    capset()
+    try:
+        yield
+    finally:
+        data[0].effective = saved
+        capset()
 
 
 @pytest.fixture
