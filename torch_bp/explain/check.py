@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from functools import cache
@@ -158,8 +159,10 @@ def _fitted_lrs(setting, exact, given):
         low, high = (text - unit / 2, text + unit) if text >= 0 else (text - unit, text + unit / 2)
         g = exact[f"dE_total/d{wn}"]
         for whose, g in (("true", g), ("own", float(given.get(f"dE_total/d{wn}", g)))):
-            if g != 0:  # η = (w − w+)/g over w+ in [low, high]
-                ranges[whose].append(sorted(((setting[wn] - float(low)) / g, (setting[wn] - float(high)) / g)))
+            if g != 0:  # η = (w − w+)/g over w+ in [low, high], widened by float64's rounding
+                lo, hi = sorted(((setting[wn] - float(low)) / g, (setting[wn] - float(high)) / g))
+                pad = 4 * sys.float_info.epsilon * max(abs(lo), abs(hi))  # a w+ of 17+ digits
+                ranges[whose].append((lo - pad, hi + pad))
     together = [(max(r[0] for r in rs), min(r[1] for r in rs)) for rs in ranges.values() if rs]
     for low, high in [*together, *ranges["true"], *ranges["own"]]:
         if high <= 0 or low > high:
@@ -180,7 +183,7 @@ def _variants(setting, exact, given, first):
             yield m, working(m, "own"), setting, "∂E_total/∂out_h1 from E_o1 alone, ∂E_total/∂out_h2 from E_o2 alone"
         elif m == "learning-rate" and first.endswith("+"):
             for eta in dict.fromkeys(_fitted_lrs(setting, exact, given)):
-                yield m, working(), {**setting, "η": eta}, f"η = {eta:g} fits, not the given {setting['η']:g}"
+                yield m, working(), {**setting, "η": eta}, f"η = {eta!r} fits, not the given {setting['η']!r}"
         elif m not in ("digit-slip", "learning-rate"):
             yield m, working(m), setting, ""
 

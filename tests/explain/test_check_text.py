@@ -1,0 +1,163 @@
+"""What a learner READS from `explain.py --check`: the rendered text of every kind of diagnosis
+(all agree, one mistake, ambiguous with and without a quantity that tells the mistakes apart,
+unknown), the exact η a learning-rate case reports, answers at the most digits a file may hold,
+and true values that are not finite. The expected numbers come from tests/learner.py (the
+slides' formulas written out again); the sentences from the diagnosis definitions in
+docs/checking-your-working.md.
+"""
+import json
+from decimal import Decimal
+
+import pytest
+
+from torch_bp.explain import check
+from torch_bp.explain.check_render import to_json, to_markdown, to_text
+from torch_bp.explain.check_working import MISTAKES
+
+from learner import NAMES, learner, written
+
+DECK = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55,
+        "b1": 0.35, "b2": 0.60, "i1": 0.05, "i2": 0.10, "target_o1": 0.01, "target_o2": 0.99, "lr": 0.5}
+
+
+def setting(s: dict) -> dict:
+    """learner()'s setting as diagnose() takes it."""
+    w = [s[f"w{k}"] for k in range(1, 9)]
+    return dict(weights={"layers.0.weight": [w[0:2], w[2:4]], "layers.0.bias": s["b1"],
+                         "layers.1.weight": [w[4:6], w[6:8]], "layers.1.bias": s["b2"]},
+                inputs=[s["i1"], s["i2"]], targets=[s["target_o1"], s["target_o2"]], lr=s["lr"])
+
+
+def diagnose(texts: dict, s: dict = DECK) -> check.Check:
+    return check.diagnose(check.read_values(texts), **setting(s))
+
+
+def decimals(text: str) -> int:
+    return max(0, -Decimal(text).as_tuple().exponent)
+
+
+def diagnosis_lines(check_: check.Check) -> list[str]:
+    """The text report after its table: the diagnosis line and the explanation, unwrapped."""
+    tail = to_text(check_).split("\n\n", 1)[1].splitlines()
+    return [tail[0], " ".join(tail[1:])]
+
+
+# --- Every kind of diagnosis, as text -------------------------------------------------------------
+
+def test_every_value_right_reads_all_agree():
+    texts = {q: written(x, 6, False) for q, x in learner(DECK).items()}
+    found = diagnose(texts)
+    assert diagnosis_lines(found) == [
+        "diagnosis: none", "Every value you gave agrees with the true one at the precision you wrote."]
+    assert [r.verdict for r in found.rows] == ["agrees"] * len(NAMES)
+
+
+def test_all_agree_counts_the_truncated_and_the_carried():
+    """out_o1 cut off to 0.7513 (agrees-truncated); 0.7513 carried on gives dE_total/dout_o1 =
+    0.74130 at 5 decimals (rounding-carried); E_total rounded (agrees)."""
+    found = diagnose({"out_o1": "0.7513", "dE_total/dout_o1": "0.74130", "E_total": "0.29837"})
+    assert diagnosis_lines(found)[1] == ("Every value you gave agrees with the true one at the precision you wrote "
+                                         "(1 agrees-truncated, 1 rounding-carried).")
+    assert found.diagnosis.candidates == ["none"]
+
+
+@pytest.mark.parametrize("mistake,first", [("no-half", "E_o1"), ("sign-of-error", "dE_total/dout_o1"),
+                                           ("update-sign", "w5+")])
+def test_one_mistake_reads_its_name_first_value_and_description(mistake, first):
+    texts = {q: written(x, 5, False) for q, x in learner(DECK, mistake).items()}
+    found = diagnose(texts)
+    true = learner(DECK)[first]
+    shown = f"{true:.{decimals(texts[first]) + 2}f}"
+    assert diagnosis_lines(found) == [
+        f"diagnosis: {mistake} at {first}",
+        f"{first} is the first value that differs: yours {texts[first]}, true {shown}. "
+        f"The mistake that fits every value you gave: {mistake}, {MISTAKES[mistake]}."]
+    assert f"**Diagnosis:** `{mistake}` at `{first}`" in to_markdown(found)
+    assert "(candidates:" not in to_markdown(found)
+
+
+def test_ambiguous_names_both_and_the_quantity_that_tells_them_apart():
+    """w5+ alone, made with the update-sign mistake: the sign-of-error mistake carried on gives
+    it too. dE_total/dout_o1 (not given) is where the two differ."""
+    texts = {"w5+": f"{learner(DECK, 'update-sign')['w5+']:.6f}"}
+    found = diagnose(texts)
+    digits = len(Decimal(texts["w5+"]).as_tuple().digits)
+    a, b = (f"{learner(DECK, m)['dE_total/dout_o1']:.{max(4, digits)}g}" for m in ("sign-of-error", "update-sign"))
+    line, explanation = diagnosis_lines(found)
+    assert line == "diagnosis: sign-of-error or update-sign at w5+"
+    assert "2 mistakes fit every value you gave: sign-of-error, " in explanation
+    assert f"; update-sign, {MISTAKES['update-sign']}." in explanation
+    assert explanation.endswith(f"Your dE_total/dout_o1 would tell them apart: sign-of-error gives {a}, "
+                                f"update-sign gives {b}.")
+    assert "None" not in explanation
+    assert "(candidates: `sign-of-error`, `update-sign`)" in to_markdown(found)
+    assert json.loads(to_json(found))["diagnosis"]["candidates"] == ["sign-of-error", "update-sign"]
+
+
+def test_ambiguous_with_nothing_left_to_tell_them_apart():
+    """Two mistakes that predict the same value for every quantity not given: said so in words
+    (never a sentence ending in None). A quantity that differs but was given tells nothing new."""
+    same = {q: 0.25 for q in NAMES}
+    differs_where_given = {**same, "net_h1": 0.5}
+    assert check._tells_apart({"a": same, "b": differs_where_given}, {"net_h1": "0.3775"}) == \
+        "No other quantity tells them apart."
+    differs_later = {**same, "E_total": 0.125}
+    assert check._tells_apart({"a": same, "b": differs_later}, {"net_h1": "0.3775"}) == \
+        "Your E_total would tell them apart: a gives 0.25, b gives 0.125."
+
+
+def test_unknown_reads_the_step_to_redo():
+    values = learner(DECK)
+    texts = {"net_h1": written(values["net_h1"], 5, False), "out_h1": "0.60000"}
+    found = diagnose(texts)
+    line, explanation = diagnosis_lines(found)
+    assert line == "diagnosis: unknown at out_h1"
+    assert explanation.startswith(f"out_h1 is the first value that differs: yours 0.60000, true {values['out_h1']:.7f}. "
+                                  "No catalogued mistake fits. Redo this step: ")
+    assert json.loads(to_json(found))["diagnosis"]["candidates"] == []
+
+
+# --- The learning rate: the exact η, whatever the sign of the updated weights ------------------------
+
+ETAS = [float(f"{0.123456789:.{d}g}") for d in range(2, 10)]
+
+
+@pytest.mark.parametrize("eta", ETAS + [12.5, 6.25])
+def test_the_eta_reported_is_the_one_used(eta):
+    """Every value worked with η = eta instead of the given 0.5, at 12 significant digits: the
+    diagnosis names learning-rate with exactly that η, in the numbers and in the words. η = 12.5
+    and 6.25 make w5+ and w7+ negative; w1 = w3 = 0 with i1 = 0 keeps w1+ = w3+ = 0 (a zero
+    gradient says nothing about η)."""
+    s = {**DECK, "i1": 0.0, "w1": 0.0, "w3": 0.0}
+    values = learner(s, lr=eta)
+    assert values["w1+"] == 0.0 and (eta < 1 or values["w5+"] < 0)
+    found = diagnose({q: written(x, 12, False) for q, x in values.items()}, s)
+    d = found.diagnosis
+    assert (d.mistake, d.candidates, d.first_wrong, d.lr) == ("learning-rate", ["learning-rate"], "w5+", eta)
+    assert f"η = {eta!r} fits, not the given 0.5" in d.explanation
+
+
+def test_an_answer_at_the_most_digits_a_file_may_hold():
+    """Every value at 30 significant digits (read_values' bound; 27 below 0.1, whose decimals
+    are bounded too): the η = 0.3 mistake is found although the w+ claim more digits than
+    float64 holds, and the true values written out in full all agree."""
+    def full(values):
+        return {q: format(Decimal(x), ".30g" if abs(x) >= 0.1 else ".27g") for q, x in values.items()}
+    texts = full(learner(DECK, lr=0.3))
+    assert max(len(Decimal(t).as_tuple().digits) for t in texts.values()) == 30
+    d = diagnose(texts).diagnosis
+    assert (d.mistake, d.first_wrong, d.lr) == ("learning-rate", "w5+", 0.3)
+    right = diagnose(full(learner(DECK)))
+    assert right.diagnosis.mistake == "none" and {r.verdict for r in right.rows} == {"agrees"}
+
+
+# --- Settings that overflow ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("i2", [1e308, -1e308], ids=["inf", "nan"])
+def test_a_true_value_that_is_not_finite_never_agrees(i2):
+    """i1 = 1e308 and w1 = w2 = 2: net_h1 = 2e308 + 2·i2 overflows to inf (i2 = 1e308) or is
+    inf − inf = nan (i2 = −1e308). Whatever the learner wrote there differs, and is judged."""
+    s = {**DECK, "i1": 1e308, "i2": i2, "w1": 2.0, "w2": 2.0}
+    found = diagnose({"net_h1": "1e29", "E_total": "0.25"}, s)
+    assert found.rows[0].verdict == "differs"
+    assert found.diagnosis.first_wrong == "net_h1" and found.diagnosis.mistake != "none"
