@@ -30,6 +30,7 @@ distributor. scripts/mutation/mutator.py is ~230 lines; runner.py forks workers 
 """
 from __future__ import annotations
 
+import random
 import signal
 import sys
 import time
@@ -48,6 +49,9 @@ def build_parser() -> ArgumentParser:
                    help=f"core files to mutate, of {', '.join(short)}")
     p.add_argument("-j", "--jobs", type=count, default=2, help="mutants tested at once")
     p.add_argument("--limit", type=count, default=None, help="at most this many mutants per file (a smoke run)")
+    p.add_argument("--sample", type=count, default=None,
+                   help="this many mutants per file, drawn at random (seeded by --seed): an estimate")
+    p.add_argument("--seed", type=int, default=0, help="the seed of --sample's draw")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds per mutant (default: 3x the file's unmutated test time + 10 s)")
     p.add_argument("--tests", nargs="+", default=None, metavar="TEST",
@@ -56,12 +60,20 @@ def build_parser() -> ArgumentParser:
     return p
 
 
+def chosen(mutants: list, args) -> list:
+    """--limit: the first n; --sample: n drawn with --seed, in file order."""
+    if args.sample is not None and args.sample < len(mutants):
+        keep = set(random.Random(args.seed).sample(range(len(mutants)), args.sample))
+        mutants = [m for i, m in enumerate(mutants) if i in keep]
+    return mutants[:args.limit]
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     files = [f for f in FILES if Path(f).name in args.files]
     if args.tests:
         FILES.update({f: args.tests for f in files})
-    mutants = {f: mutants_of(f)[:args.limit] for f in files}
+    mutants = {f: chosen(mutants_of(f), args) for f in files}
     if args.list:
         for f in files:
             for m in mutants[f]:
@@ -76,7 +88,7 @@ def main(argv=None) -> int:
     if results is None:  # the tests fail on the unmutated tree
         return 2
     wall = time.monotonic() - start
-    totals = report(files, items, results, equivalent, args.files, complete=args.limit is None)
+    totals = report(files, items, results, equivalent, args.files, complete=args.limit is None and args.sample is None)
     print(f"\n{totals['killed']} killed, {totals['timeout']} timed out, {totals['equivalent']} equivalent (listed), "
           f"{totals['unexplained']} unexplained; {totals['mutants']} mutants of {len(files)} file(s) "
           f"in {wall / 60:.1f} min with {args.jobs} job(s)")

@@ -1,0 +1,153 @@
+"""Where the network picture puts things, read from the drawn figure (each text's place in
+pixels after drawing, as in the SVG): units left to right by layer and top to bottom by index,
+each number inside its own unit's box, each weight's label on its own edge, the bias units
+where the slides put them (below the layer they feed from), nothing outside the canvas or on
+top of another unit, and heat-map colour limits taken from the data.
+"""
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from torch_bp import DECK_INPUTS, DECK_TARGETS, BackpropNet, backprop
+from torch_bp.viz import draw
+
+from learner import SLOT  # the slides' picture: w1 from i1 into h1, w2 from i2 into h1, ...
+
+DECK_VALUES = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55}
+
+
+def drawn(model, inputs, targets):
+    """The figure, drawn once with Agg (so every text has its place in pixels), and its renderer."""
+    fig = draw.network_figure(model, backprop(model, inputs, targets), round=1)
+    with matplotlib.rc_context(draw.RC):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+    return fig, canvas.get_renderer()
+
+
+@pytest.fixture(scope="module")
+def deck_picture():
+    return drawn(BackpropNet(), DECK_INPUTS, DECK_TARGETS)
+
+
+def texts(ax) -> dict[str, matplotlib.text.Text]:
+    """First line of each text on ax -> the text."""
+    return {t.get_text().split("\n")[0]: t for t in ax.texts}
+
+
+def centre(t, renderer) -> np.ndarray:
+    box = t.get_window_extent(renderer)
+    return np.array([(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2])
+
+
+def unit_centres(ax, renderer, backward: bool) -> dict[str, np.ndarray]:
+    """unit name -> the pixel centre of its box, found by the box's first line: "i1 = ...",
+    "net_h1 = ..." (forward) or "∂E/∂out_h1 = ..." (backward)."""
+    out = {}
+    for first, t in texts(ax).items():
+        name = first.split(" = ")[0]
+        for unit in ("i1", "i2", "h1", "h2", "o1", "o2"):
+            if name in ((f"∂E/∂out_{unit}",) if backward else (unit, f"net_{unit}")):
+                out[unit] = centre(t, renderer)
+    return out
+
+
+@pytest.mark.parametrize("view", [0, 1], ids=["forward", "backward"])
+def test_units_left_to_right_by_layer_top_to_bottom_by_index(deck_picture, view):
+    fig, renderer = deck_picture
+    ax = fig.axes[view]
+    at = unit_centres(ax, renderer, backward=bool(view))
+    layers = [("i1", "i2"), ("h1", "h2"), ("o1", "o2")] if view == 0 else [("h1", "h2"), ("o1", "o2")]
+    assert set(at) == {u for layer in layers for u in layer}
+    for left, right in zip(layers, layers[1:]):
+        assert max(at[u][0] for u in left) < min(at[u][0] for u in right)   # columns, left to right
+    for first, second in layers:
+        assert at[first][1] > at[second][1]                                 # index 1 above index 2
+        assert at[first][0] == pytest.approx(at[second][0], abs=1)          # one column
+
+
+def test_each_number_is_in_its_own_units_box(deck_picture):
+    """A unit's numbers are the lines of ONE boxed text, so they cannot drift apart: net and out
+    (and target, for an output unit) forward; ∂E/∂out and delta backward."""
+    fig, _ = deck_picture
+    for view, ax in enumerate(fig.axes[:2]):
+        bodies = {t.get_text().split(" = ")[0]: [line.split(" = ")[0] for line in t.get_text().splitlines()]
+                  for t in ax.texts}
+        for unit in ("h1", "h2", "o1", "o2"):
+            if view:
+                assert bodies[f"∂E/∂out_{unit}"] == [f"∂E/∂out_{unit}", f"delta_{unit}"]
+            else:
+                assert bodies[f"net_{unit}"] == [f"net_{unit}", f"out_{unit}"] + ([f"target_{unit}"] if unit[0] == "o" else [])
+
+
+@pytest.mark.parametrize("view", [0, 1], ids=["forward", "backward"])
+def test_each_weight_label_sits_on_its_own_edge(deck_picture, view):
+    """The label of wk lies on the segment from the unit it leaves to the unit it enters (the
+    slides' picture, tests/learner.SLOT), strictly between them, and on no other weight's edge
+    at the same place."""
+    fig, renderer = deck_picture
+    ax = fig.axes[view]
+    data = {n: np.array(t.get_position()) for n, t in ((k.split(" = ")[0], t) for k, t in texts(ax).items())}
+    pos = draw._layout(draw.unit_names([2, 2, 2]))
+    for w, (into, out_of) in SLOT.items():
+        name = f"∂E/∂{w}" if view else w
+        p, a, b = data[name], np.array(pos[out_of]), np.array(pos[into])
+        t = np.dot(p - a, b - a) / np.dot(b - a, b - a)
+        off = np.linalg.norm(a + t * (b - a) - p)
+        assert 0.1 < t < 0.9 and off < 1e-9, f"{name}: t = {t:.3f}, {off:.3g} off its edge"
+    assert len({tuple(data[f"∂E/∂{w}" if view else w]) for w in SLOT}) == len(SLOT)
+
+
+def test_the_forward_labels_carry_the_weights_values(deck_picture):
+    fig, _ = deck_picture
+    labels = {k.split(" = ")[0]: k.split(" = ")[1] for k in texts(fig.axes[0])}
+    assert {w: labels[w] for w in SLOT} == {w: draw.num(v) for w, v in DECK_VALUES.items()}
+
+
+def test_bias_units_below_the_layer_they_feed_from(deck_picture):
+    """b1 in the inputs' column, b2 in the hidden units' column, each below every unit."""
+    fig, renderer = deck_picture
+    ax = fig.axes[0]
+    by_first = texts(ax)
+    b1, b2 = (centre(by_first[f"b{l} = {draw.num(v)}"], renderer) for l, v in ((1, 0.35), (2, 0.60)))
+    at = unit_centres(ax, renderer, backward=False)
+    lowest = min(c[1] for c in at.values())
+    assert b1[1] < lowest and b2[1] < lowest
+    assert b1[0] == pytest.approx(at["i1"][0], abs=1) and b2[0] == pytest.approx(at["h1"][0], abs=1)
+
+
+def test_nothing_outside_the_canvas_and_no_unit_on_another(deck_picture):
+    fig, renderer = deck_picture
+    width, height = fig.canvas.get_width_height()
+    for ax in fig.axes:
+        boxes = []
+        for t in ax.texts:
+            patch = t.get_bbox_patch().get_window_extent(renderer)
+            assert patch.x0 >= 0 and patch.y0 >= 0 and patch.x1 <= width and patch.y1 <= height, t.get_text()
+            if "\n" in t.get_text() or t.get_text().startswith(("i1 =", "i2 =")):  # the unit boxes
+                boxes.append(patch)
+        for k, a in enumerate(boxes):
+            for b in boxes[k + 1:]:
+                assert not a.overlaps(b), "two unit boxes overlap"
+        title = ax.title.get_window_extent(renderer)
+        assert title.x0 >= 0 and title.x1 <= width
+
+
+def test_heat_map_colour_limits_come_from_the_data():
+    """A 5-unit-wide network gets heat maps; each layer's [W | b] and [∂E/∂W | ∂E/∂b] is drawn
+    on a symmetric scale set by its own largest magnitude."""
+    torch.manual_seed(3)
+    model = BackpropNet(sizes=(2, 5, 2), init="random", seed=4)
+    x, y = torch.rand(3, 2, dtype=torch.float64), torch.rand(3, 2, dtype=torch.float64)
+    trace = backprop(model, x, y)
+    fig = draw.network_figure(model, trace)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 4
+    for l, layer in enumerate(model.layers):
+        for backward, image in zip((False, True), images[2 * l:2 * l + 2]):
+            W = trace.grads[f"layers.{l}.weight"] if backward else layer.weight.detach()
+            b = trace.grads[f"layers.{l}.bias"] if backward else layer.bias.detach()
+            m = max(W.abs().max().item(), b.abs().max().item())
+            assert image.get_clim() == pytest.approx((-m, m), rel=1e-12)
