@@ -151,3 +151,33 @@ def test_heat_map_colour_limits_come_from_the_data():
             b = trace.grads[f"layers.{l}.bias"] if backward else layer.bias.detach()
             m = max(W.abs().max().item(), b.abs().max().item())
             assert image.get_clim() == pytest.approx((-m, m), rel=1e-12)
+
+
+def test_line_width_grows_with_the_size_of_the_value(deck_picture):
+    """Forward view: one line per weight and per bias edge (two from each shared bias), width
+    0.8 pt for a zero up to 5.8 pt for the largest magnitude, in proportion."""
+    fig, _ = deck_picture
+    values = [*DECK_VALUES.values(), 0.35, 0.35, 0.60, 0.60]
+    largest = max(values)
+    widths = sorted(line.get_linewidth() for line in fig.axes[0].lines)
+    assert widths == pytest.approx(sorted(0.8 + 5.0 * v / largest for v in values), abs=1e-9)
+
+
+def test_titles_say_the_round_the_error_and_the_rules(deck_picture):
+    fig, _ = deck_picture
+    top, bottom = (ax.get_title() for ax in fig.axes[:2])
+    loss = 0.5 * ((0.01 - 0.75136507) ** 2 + (0.99 - 0.772928465) ** 2)  # the deck's E_total
+    assert top.startswith("Round 1, forward: net = Σ w·out + b, out = σ(net), E_total = 0.29837")
+    assert f"{loss:.5f}" == "0.29837"
+    assert bottom.startswith("backward: delta = ∂E/∂out · out(1 − out), ∂E/∂w = delta · out")
+
+
+def test_heat_maps_count_units_from_one_and_the_svg_has_no_date():
+    model = BackpropNet(sizes=(3, 6, 2), init="random", seed=1)
+    x = torch.rand(4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    fig = draw.network_figure(model, backprop(model, x, x[:, :2]), round=7)
+    heat = [ax for ax in fig.axes if ax.images]
+    assert [ax.images[0].get_extent() for ax in heat] == [[0.5, 4.5, 6.5, 0.5]] * 2 + [[0.5, 7.5, 2.5, 0.5]] * 2
+    assert fig._suptitle.get_text().startswith("Round 7, row 1 of 4 (gradients: the whole batch): E_total = ")
+    assert [ax.get_ylabel() for ax in heat] == ["unit of layer 1"] * 2 + ["unit of layer 2"] * 2
+    assert b"<dc:date>" not in draw.to_bytes(fig, "svg")
