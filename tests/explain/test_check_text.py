@@ -137,16 +137,18 @@ def test_the_eta_reported_is_the_one_used(eta):
     assert f"η = {eta!r} fits, not the given 0.5" in d.explanation
 
 
-def test_an_answer_at_the_most_digits_a_file_may_hold():
+@pytest.mark.parametrize("eta", [0.3, 0.1, 2.5])
+def test_an_answer_at_the_most_digits_a_file_may_hold(eta):
     """Every value at 30 significant digits (read_values' bound; 27 below 0.1, whose decimals
-    are bounded too): the η = 0.3 mistake is found although the w+ claim more digits than
-    float64 holds, and the true values written out in full all agree."""
+    are bounded too): the learning-rate mistake is found although the w+ claim more digits than
+    float64 holds (float rounding moves the η they imply either way), and the true values
+    written out in full all agree."""
     def full(values):
         return {q: format(Decimal(x), ".30g" if abs(x) >= 0.1 else ".27g") for q, x in values.items()}
-    texts = full(learner(DECK, lr=0.3))
+    texts = full(learner(DECK, lr=eta))
     assert max(len(Decimal(t).as_tuple().digits) for t in texts.values()) == 30
     d = diagnose(texts).diagnosis
-    assert (d.mistake, d.first_wrong, d.lr) == ("learning-rate", "w5+", 0.3)
+    assert (d.mistake, d.first_wrong, d.lr) == ("learning-rate", "w5+", eta)
     right = diagnose(full(learner(DECK)))
     assert right.diagnosis.mistake == "none" and {r.verdict for r in right.rows} == {"agrees"}
 
@@ -161,3 +163,31 @@ def test_a_true_value_that_is_not_finite_never_agrees(i2):
     found = diagnose({"net_h1": "1e29", "E_total": "0.25"}, s)
     assert found.rows[0].verdict == "differs"
     assert found.diagnosis.first_wrong == "net_h1" and found.diagnosis.mistake != "none"
+
+
+# --- Each format, as its reader gets it -----------------------------------------------------------------
+
+def test_markdown_is_a_table_then_the_diagnosis():
+    found = diagnose({"net_h1": "0.3775", "out_h1": "0.60000"})  # unknown at out_h1
+    lines = to_markdown(found).split("\n")
+    assert lines[:2] == ["| quantity = formula | yours | true | verdict |", "|---|---:|---:|---|"]
+    assert lines[2] == "| net_h1 = w1·i1 + w2·i2 + b1 | `0.3775` | 0.377500 | agrees |"
+    assert lines[4:] == ["", "**Diagnosis:** `unknown` at `out_h1`", "", found.diagnosis.explanation, ""]
+    right = to_markdown(diagnose({"net_h1": "0.3775"})).split("\n")
+    assert right[3:] == ["", "**Diagnosis:** `none`", "", "Every value you gave agrees with the true one at the "
+                         "precision you wrote.", ""]
+
+
+def test_json_is_indented_two_spaces_with_the_letters_as_written():
+    out = to_json(diagnose({"net_h1": "0.3775", "out_h1": "0.60000"}))
+    assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
+    assert "σ(net_h1)" in out
+
+
+def test_text_wraps_the_explanation_greedily_at_80_columns():
+    texts = {q: written(x, 5, False) for q, x in learner(DECK, "no-half").items()}
+    found = diagnose(texts)
+    lines = to_text(found).split("\n\n", 1)[1].splitlines()[1:]
+    assert " ".join(lines) == found.diagnosis.explanation and len(lines) > 1
+    assert all(len(line) <= 80 for line in lines)
+    assert all(len(a) + 1 + len(b.split()[0]) > 80 for a, b in zip(lines, lines[1:]))  # no room left on a line

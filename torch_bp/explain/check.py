@@ -33,7 +33,6 @@ from torch_bp.core.model import BackpropNet
 from .report import transpositions, verdict, worked_example
 from torch_bp.core.deck import DECK_INPUTS, DECK_LR, DECK_TARGETS
 
-VERDICTS = ("agrees", "agrees-truncated", "rounding-carried", "differs")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 ZERO_DECIMALS = 1  # a zero written with no decimals ("0") claims nothing about the working
 _MAX_DIGITS = 30  # more than float64 holds; bounds the Decimal arithmetic of a comparison
@@ -117,7 +116,7 @@ class Line:
     formula: str
     yours: str      # as written
     true: float     # torch_bp's value
-    verdict: str    # one of VERDICTS
+    verdict: str    # agrees, agrees-truncated, rounding-carried or differs
 
 
 @dataclass
@@ -159,9 +158,10 @@ def _fitted_lrs(setting, exact, given):
         low, high = (text - unit / 2, text + unit) if text >= 0 else (text - unit, text + unit / 2)
         g = exact[f"dE_total/d{wn}"]
         for whose, g in (("true", g), ("own", float(given.get(f"dE_total/d{wn}", g)))):
-            if g != 0:  # η = (w − w+)/g over w+ in [low, high], widened by float64's rounding
+            if g != 0:  # η = (w − w+)/g over w+ in [low, high], widened by float64's rounding of
+                # w − η·g and of (w − w+)/g (w − w+ cancels): a w+ of 17 digits or more
                 lo, hi = sorted(((setting[wn] - float(low)) / g, (setting[wn] - float(high)) / g))
-                pad = 4 * sys.float_info.epsilon * max(abs(lo), abs(hi))  # a w+ of 17+ digits
+                pad = 16 * sys.float_info.epsilon * ((abs(setting[wn]) + abs(float(text))) / abs(g) + abs(hi))
                 ranges[whose].append((lo - pad, hi + pad))
     together = [(max(r[0] for r in rs), min(r[1] for r in rs)) for rs in ranges.values() if rs]
     for low, high in [*together, *ranges["true"], *ranges["own"]]:
@@ -247,7 +247,7 @@ def _slip(text: str, true: float) -> str | None:
 
 
 def _all_agree(verdicts: dict[str, str]) -> str:
-    counts = {v: sum(x == v for x in verdicts.values()) for v in VERDICTS[1:3]}
+    counts = {v: sum(x == v for x in verdicts.values()) for v in ("agrees-truncated", "rounding-carried")}
     extra = [f"{n} {v}" for v, n in counts.items() if n]
     return ("Every value you gave agrees with the true one at the precision you wrote"
             + (f" ({', '.join(extra)})." if extra else "."))
