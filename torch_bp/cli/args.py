@@ -200,10 +200,12 @@ def seed_values(text: str) -> tuple[int, ...]:
 
 
 def add_figure_flags(p: argparse.ArgumentParser, svg: str, png: str, size=SLIDE_SIZE) -> None:
-    """--figure-size W,H and --dpi for a command that draws `svg` (its size) and `png` (its pixels)."""
-    p.add_argument("--figure-size", type=figure_size, default=",".join(f"{v:g}" for v in size), metavar="W,H",
-                   help=f"{svg}'s size in inches (every text {FONT_PT} pt at this size; the default fits a 16:9 slide)")
-    p.add_argument("--dpi", type=count, default=SLIDE_DPI, help=f"{png}'s pixels per inch")
+    """--figure-size W,H and --dpi for a command that draws `svg` (its size) and `png` (its pixels);
+    size None: each picture's own slide size unless given."""
+    p.add_argument("--figure-size", type=figure_size, default=size and ",".join(f"{v:g}" for v in size),
+                   metavar="W,H", help=f"the size in inches of {svg} (every text {FONT_PT} pt at this size; "
+                   f"the default fits a 16:9 slide)")
+    p.add_argument("--dpi", type=count, default=SLIDE_DPI, help=f"pixels per inch of {png}")
 
 
 def summary(doc: str) -> str:

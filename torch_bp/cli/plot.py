@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from torch_bp.cli.args import ArgumentParser, InputError, add_figure_flags, fail, path_arg, summary
 from torch_bp.core.files import atomic_file, read_text_capped
 from torch_bp.viz import draw
-from torch_bp.viz.figures import read_history
+from torch_bp.viz.figures import FEW_POINTS, plain_log_y, read_history
 from torch_bp.viz.slide import FONTS
 
 PROG = "plot.py"
@@ -114,9 +114,12 @@ def chart(runs, names: list[str], size) -> Figure:
             keep = errors > 0  # a log axis shows positive values only
             short = cut_short(cfg, rounds)
             label = ", ".join(filter(None, [name, "error on all data" if which == "loss/full" else "", short]))
-            ax.plot(rounds[keep], errors[keep], lw=1.4, label=label or "the run", marker="X" if short else None,
+            few = keep.sum() <= FEW_POINTS  # each point marked; a run cut short ends in a larger ×
+            ax.plot(rounds[keep], errors[keep], lw=1.4, label=label or "the run", marker="X" if short else "o" if few else None,
                     markevery=[-1] if short else None, ms=9)
-        ax.set_yscale("log")
+            if short and few:
+                ax.plot(rounds[keep], errors[keep], "o", ms=4, color=ax.lines[-1].get_color())
+        plain_log_y(ax)
         ax.set_xlabel("round")
         ax.set_ylabel("error (log scale)")
         ax.set_title(f"Error over rounds, {len(runs)} run{'s' if len(runs) > 1 else ''}")
