@@ -33,6 +33,7 @@ MAX_DRAWN_WIDTH = 4      # widest layer drawn unit by unit; wider networks get h
 MAX_DRAWN_LAYERS = 3     # ... and at most this many weight layers
 POSITIVE, NEGATIVE, ZERO = "#2166ac", "#d95f02", "#999999"
 RC = {"svg.fonttype": "none", "svg.hashsalt": "torch_bp"}
+LABEL_PLACES = (None, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6, 0.25, 0.75, 0.35, 0.65, 0.15, 0.85, 0.5)  # t along an edge; None: where put
 CROSSING_T = 0.3  # a crossing edge's label: this far along it from the unit it leaves (they cross at 0.5)
 FORMATS = ("svg", "png")
 
@@ -137,9 +138,32 @@ def _draw_edges(ax, edges: list[tuple], pos, backward: bool) -> None:
         if name is not None:
             t = CROSSING_T if y0 != y1 else 0.42 if source[0] == "i" else 0.5  # mid-gap; off the crossings
             label = f"∂E/∂{name} = {num(value)}" if backward else f"{name} = {num(value)}"
-            ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, ha="center", va="center", zorder=2,
-                    color=_colour(value),
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+            text = ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, ha="center", va="center", zorder=2,
+                           color=_colour(value), bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+            text.edge = np.array([[x0, y0], [x1, y1]])  # for _spread_labels
+
+
+def _spread_labels(fig: Figure, ax) -> None:
+    """Moves each edge label that would cover a unit or an earlier label along its own edge to
+    the first free place among LABEL_PLACES (larger networks: many edges leave each unit)."""
+    fig.draw_without_rendering()  # the layout, so that every text has its place in pixels
+    renderer = fig._get_renderer()
+    taken = [t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts if not hasattr(t, "edge")]
+    for text in (t for t in ax.texts if hasattr(t, "edge")):
+        box = text.get_bbox_patch().get_window_extent(renderer)
+        now = ax.transData.transform(text.get_position())
+        best = None
+        for t in LABEL_PLACES:
+            at = np.array(text.get_position()) if t is None else text.edge[0] + t * (text.edge[1] - text.edge[0])
+            moved = box.translated(*(ax.transData.transform(at) - now))
+            clash = sum(max(0, min(moved.x1, b.x1) - max(moved.x0, b.x0)) * max(0, min(moved.y1, b.y1) - max(moved.y0, b.y0))
+                        for b in taken)
+            if best is None or clash < best[0]:
+                best = (clash, at, moved)
+            if clash == 0:
+                break
+        text.set_position(best[1])
+        taken.append(best[2])
 
 
 def _draw_units(ax, trace: Trace, names, pos, backward: bool) -> None:
@@ -220,6 +244,8 @@ def network_figure(model, trace: Trace, round: int | None = None, size: tuple[fl
         _draw_graph(bottom, model, trace, backward=True)
         bottom.set_title("backward: delta = ∂E/∂out · out(1 − out), ∂E/∂w = delta · out of the unit "
                          "it comes from\nblue +, orange −, width ∝ size")
+        for ax in (top, bottom):
+            _spread_labels(fig, ax)
     return fig
 
 
