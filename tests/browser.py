@@ -46,3 +46,38 @@ def playwright_chromium():
             yield browser
         finally:
             browser.close()
+
+
+CSS_PX_PER_PT = 96 / 72
+TEXT_BOXES = """() => {
+  const svg = document.querySelector('svg'), box = svg.getBoundingClientRect();
+  const scale = box.width / svg.viewBox.baseVal.width;  // CSS px per SVG user unit (1 pt of the figure)
+  return {canvas: [box.left, box.top, box.right, box.bottom],
+          texts: [...svg.querySelectorAll('text')].map(t => { const r = t.getBoundingClientRect();
+            return {text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale,
+                    box: [r.left, r.top, r.right, r.bottom]}; })};
+}"""
+
+
+def _overlap(a, b) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def slide_problems(page, svg: str, size_in, font_pt: float) -> list[str]:
+    """An SVG figure shown at its stated size (inches, 96 CSS px each) on `page` (Playwright),
+    as Chromium lays it out: what keeps it off a slide (a wrong size, text under font_pt, text
+    off the canvas, two texts overlapping); [] when nothing does."""
+    page.set_viewport_size({"width": int(size_in[0] * 96) + 1, "height": int(size_in[1] * 96) + 1})
+    page.set_content(f"<body style='margin:0'>{svg}</body>")
+    seen = page.evaluate(TEXT_BOXES)
+    left, top, right, bottom = seen["canvas"]
+    problems = [] if abs(right - left - size_in[0] * 96) <= 1 and abs(bottom - top - size_in[1] * 96) <= 1 else \
+        [f"size {right - left:.0f} × {bottom - top:.0f} px"]
+    texts = [t for t in seen["texts"] if t["text"].strip()]
+    problems += [f"under {font_pt} pt: {t['text']!r} ({t['px'] / CSS_PX_PER_PT:.1f} pt)" for t in texts
+                 if t["px"] < font_pt * CSS_PX_PER_PT - 0.01]
+    problems += [f"off the canvas: {t['text']!r}" for t in texts if t["box"][0] < left - 0.5 or t["box"][1] < top - 0.5
+                 or t["box"][2] > right + 0.5 or t["box"][3] > bottom + 0.5]
+    problems += [f"overlap: {a['text']!r} and {b['text']!r}" for i, a in enumerate(texts) for b in texts[i + 1:]
+                 if _overlap(a["box"], b["box"]) > 1.0]
+    return problems

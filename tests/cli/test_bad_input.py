@@ -141,6 +141,9 @@ TRAIN_CASES = [
     # --log-interval
     T("--log-interval", "0"), T("--log-interval", "-5"), T("--log-interval", "1.5"), T("--log-interval", "x"),
     T("--log-interval", ""), T("--log-interval", "nan"),
+    # --figure-size, --dpi (the pictures')
+    T("--figure-size", "8"), T("--figure-size", "0,4"), T("--figure-size", "8,nan"), T("--figure-size", ""),
+    T("--dpi", "0"), T("--dpi", "x"),
     # --save-interval
     T("--save-interval", "0"), T("--save-interval", "-1"), T("--save-interval", "x"), T("--save-interval", ""),
     T("--save-interval", "inf"), T("--save-interval", "5"),  # without --save-model

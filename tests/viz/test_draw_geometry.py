@@ -135,6 +135,34 @@ def test_nothing_outside_the_canvas_and_no_unit_on_another(deck_picture):
         assert title.x0 >= 0 and title.x1 <= width
 
 
+@pytest.mark.parametrize("round, says", [(1, "Before update 1 (the starting weights)"), (2, "Before update 2 (after 1 update)"),
+                                         (10000, "Before update 10,000 (after 9,999 updates)")])
+def test_the_title_says_before_which_update(round, says):
+    assert draw.when(round) == says
+
+
+def test_no_other_weights_edge_runs_under_a_label(deck_picture):
+    """Issue 23: where w2 and w3 (w6 and w7, and their gradients) cross, each label sat on the
+    crossing, on both edges to the eye. Now the only weight's edge under a label's box (in
+    pixels) is its own, and no two labels overlap."""
+    fig, renderer = deck_picture
+    pos = draw._layout(draw.unit_names([2, 2, 2]))
+    along = np.linspace(0, 1, 400)[:, None]
+    for view, ax in enumerate(fig.axes[:2]):
+        found = {k.split(" = ")[0]: t for k, t in texts(ax).items()}
+        boxes = []
+        for w in SLOT:
+            box = found[f"∂E/∂{w}" if view else w].get_bbox_patch().get_window_extent(renderer)
+            boxes.append(box)
+            for other, (into, out_of) in SLOT.items():
+                p, q = ax.transData.transform([pos[out_of], pos[into]])
+                points = p + along * (q - p)
+                under = (points[:, 0] > box.x0) & (points[:, 0] < box.x1) & (points[:, 1] > box.y0) & (points[:, 1] < box.y1)
+                assert under.any() == (other == w), f"view {view}: {other}'s edge under {w}'s label" if other != w else w
+        for k, a in enumerate(boxes):
+            assert not any(a.overlaps(b) for b in boxes[k + 1:]), f"view {view}: two labels overlap"
+
+
 def test_heat_map_colour_limits_come_from_the_data():
     """A 5-unit-wide network gets heat maps; each layer's [W | b] and [∂E/∂W | ∂E/∂b] is drawn
     on a symmetric scale set by its own largest magnitude."""
@@ -164,10 +192,12 @@ def test_line_width_grows_with_the_size_of_the_value(deck_picture):
 
 
 def test_titles_say_the_round_the_error_and_the_rules(deck_picture):
+    """Issue 23: the title says which weights it shows, those before the round's update."""
     fig, _ = deck_picture
     top, bottom = (ax.get_title() for ax in fig.axes[:2])
     loss = 0.5 * ((0.01 - 0.75136507) ** 2 + (0.99 - 0.772928465) ** 2)  # the deck's E_total
-    assert top.startswith("Round 1, forward: net = Σ w·out + b, out = σ(net), E_total = 0.29837")
+    assert top.startswith("Before update 1 (the starting weights), forward: net = Σ w·out + b, out = σ(net), "
+                          "E_total = 0.29837")
     assert f"{loss:.5f}" == "0.29837"
     assert bottom.startswith("backward: delta = ∂E/∂out · out(1 − out), ∂E/∂w = delta · out")
 
@@ -178,6 +208,7 @@ def test_heat_maps_count_units_from_one_and_the_svg_has_no_date():
     fig = draw.network_figure(model, backprop(model, x, x[:, :2]), round=7)
     heat = [ax for ax in fig.axes if ax.images]
     assert [ax.images[0].get_extent() for ax in heat] == [[0.5, 4.5, 6.5, 0.5]] * 2 + [[0.5, 7.5, 2.5, 0.5]] * 2
-    assert fig._suptitle.get_text().startswith("Round 7, row 1 of 4 (gradients: the whole batch): E_total = ")
+    assert fig._suptitle.get_text().startswith("Before update 7 (after 6 updates): E_total = ")
+    assert fig._suptitle.get_text().endswith("\nrow 1 of 4 (gradients: the whole batch)")
     assert [ax.get_ylabel() for ax in heat] == ["unit of layer 1"] * 2 + ["unit of layer 2"] * 2
     assert b"<dc:date>" not in draw.to_bytes(fig, "svg")

@@ -2,21 +2,10 @@
 headless Chromium, no text is below 14 pt, none leaves the canvas, no two texts overlap; a
 handful of η is drawn as marked points and each η has its tick label."""
 import numpy as np
-import pytest
 
-from browser import playwright_chromium
+from browser import playwright_chromium, slide_problems
 from svg import svg_texts
 from torch_bp.viz.sweep_plot import FONT_PT, SLIDE_SIZE, plot_sweep
-
-CSS_PX_PER_PT = 96 / 72
-BOXES = """() => {
-  const svg = document.querySelector('svg'), box = svg.getBoundingClientRect();
-  const scale = box.width / svg.viewBox.baseVal.width;  // CSS px per SVG user unit (1 pt of the figure)
-  return {canvas: [box.left, box.top, box.right, box.bottom],
-          texts: [...svg.querySelectorAll('text')].map(t => { const r = t.getBoundingClientRect();
-            return {text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale,
-                    box: [r.left, r.top, r.right, r.bottom]}; })};
-}"""
 
 
 def figures(tmp_path):
@@ -33,28 +22,12 @@ def figures(tmp_path):
                              target_loss=1e-3, title="SGD on 2-2-2, data: deck; 50 η × 2 seed(s), 10,000 rounds")[0]
 
 
-def overlap(a, b) -> float:
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
 def test_the_sweep_figure_reads_on_a_slide(tmp_path):
-    width_px, height_px = SLIDE_SIZE[0] * 96, SLIDE_SIZE[1] * 96
     with playwright_chromium() as browser:
-        page = browser.new_page(viewport={"width": int(width_px), "height": int(height_px)})
+        page = browser.new_page()
         for name, svg in figures(tmp_path):
-            page.set_content(f"<body style='margin:0'>{svg.read_text()}</body>")
-            seen = page.evaluate(BOXES)
-            left, top, right, bottom = seen["canvas"]
-            assert (right - left, bottom - top) == pytest.approx((width_px, height_px), abs=1)  # the stated size
-            texts = [t for t in seen["texts"] if t["text"].strip()]
-            small = [(t["text"], round(t["px"] / CSS_PX_PER_PT, 1)) for t in texts if t["px"] < FONT_PT * CSS_PX_PER_PT - 0.01]
-            assert not small, f"{name}: text below {FONT_PT} pt: {small}"
-            outside = [t["text"] for t in texts if t["box"][0] < left - 0.5 or t["box"][1] < top - 0.5
-                       or t["box"][2] > right + 0.5 or t["box"][3] > bottom + 0.5]
-            assert not outside, f"{name}: text off the canvas: {outside}"
-            clashes = [(a["text"], b["text"]) for i, a in enumerate(texts) for b in texts[i + 1:]
-                       if overlap(a["box"], b["box"]) > 1.0]
-            assert not clashes, f"{name}: texts overlap: {clashes}"
+            problems = slide_problems(page, svg.read_text(), SLIDE_SIZE, FONT_PT)
+            assert not problems, f"{name}: {problems}"
 
 
 def test_few_etas_are_marked_points_each_with_its_tick_label(tmp_path):

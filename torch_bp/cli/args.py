@@ -17,6 +17,7 @@ import numpy as np
 from torch_bp.core import numbers
 from torch_bp.core.data import DATASETS
 from torch_bp.training.config import ConfigError, check_device, check_value
+from torch_bp.viz.slide import FONT_PT, SLIDE_DPI, SLIDE_SIZE
 
 INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes "1_000" and other scripts' digits
 
@@ -144,6 +145,14 @@ def finite_numbers(text: str) -> tuple[float, ...]:
     return values
 
 
+def figure_size(text: str) -> tuple[float, float]:
+    """'10,5.625' -> (10.0, 5.625): a figure's width and height in inches, each > 0."""
+    values = finite_numbers(text)
+    if len(values) != 2 or min(values) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be WIDTH,HEIGHT in inches, both > 0")
+    return values
+
+
 def count(text: str) -> int:
     """An integer >= 1 (a tool's count: repeats, jobs)."""
     value = integer(text)
@@ -188,6 +197,20 @@ def seed_values(text: str) -> tuple[int, ...]:
     for v in (a, b - 1):
         _check("seed", v, text, ": every seed")
     return tuple(range(a, b))
+
+
+def add_figure_flags(p: argparse.ArgumentParser, svg: str, png: str, size=SLIDE_SIZE) -> None:
+    """--figure-size W,H and --dpi for a command that draws `svg` (its size) and `png` (its pixels);
+    size None: each picture's own slide size unless given."""
+    p.add_argument("--figure-size", type=figure_size, default=size and ",".join(f"{v:g}" for v in size),
+                   metavar="W,H", help=f"the size in inches of {svg} (every text {FONT_PT} pt at this size; "
+                   f"the default fits a 16:9 slide)")
+    p.add_argument("--dpi", type=count, default=SLIDE_DPI, help=f"pixels per inch of {png}")
+
+
+def summary(doc: str) -> str:
+    """A module docstring's first paragraph as one line: a command's --help description."""
+    return " ".join(doc.split("\n\n")[0].split())
 
 
 def device_arg(text: str) -> str:

@@ -3,6 +3,10 @@ milestones as TensorBoard images (a run's child process does this as the run end
 
     python -m torch_bp.cli.figures RUN_DIR             # (re)draw a run's pictures
     python -m torch_bp.cli.figures RUN_DIR --events    # ... and log the milestone images
+    python -m torch_bp.cli.figures RUN_DIR --figure-size 16,9 --dpi 120
+
+Each picture is a 16:9 slide with every text 14 pt, the network picture 13.33 × 7.5 in, the
+others 10 × 5.625 in; --figure-size gives them all one size.
 """
 from __future__ import annotations
 
@@ -13,12 +17,13 @@ from pathlib import Path
 
 from tensorboard.compat.proto.summary_pb2 import Summary
 
-from torch_bp.cli.args import ArgumentParser, fail, path_arg
+from torch_bp.cli.args import ArgumentParser, add_figure_flags, fail, path_arg, summary
 from torch_bp.training.events import EventWriter
 from torch_bp.training.pictures import FOLDER, IMAGES_SUFFIX, LOG
 from torch_bp.viz import draw, figures
+from torch_bp.viz.slide import SLIDE_DPI
 
-IMAGE_DPI = 72  # the milestone pictures in TensorBoard
+IMAGE_DPI = SLIDE_DPI  # the milestone pictures in TensorBoard: the deck's is 1280 × 720 px, its text 14 pt
 
 
 def write_images(logdir: str | Path, after: int = 0) -> list[int]:
@@ -46,14 +51,15 @@ def write_images(logdir: str | Path, after: int = 0) -> list[int]:
 
 
 def main(argv=None) -> int:
-    p = ArgumentParser(prog="python -m torch_bp.cli.figures", description=__doc__.splitlines()[0])
+    p = ArgumentParser(prog="python -m torch_bp.cli.figures", description=summary(__doc__))
     p.add_argument("logdir", type=path_arg, metavar="RUN_DIR", help="a run folder (history.csv, config.json)")
     p.add_argument("--events", action="store_true", help="also log the network at the milestones as images")
     p.add_argument("--after", type=int, default=0, help="with --events: only milestones after this round")
+    add_figure_flags(p, "every picture", "the PNGs", size=None)
     args = p.parse_args(argv)
     t = time.perf_counter()
     try:
-        paths = figures.write_figures(args.logdir, Path(args.logdir) / FOLDER)
+        paths = figures.write_figures(args.logdir, Path(args.logdir) / FOLDER, args.figure_size, args.dpi)
         rounds = write_images(args.logdir, args.after) if args.events else []
     except (OSError, ValueError, KeyError, IndexError) as e:
         return fail(p.prog, f"{args.logdir}: not a readable run folder ({type(e).__name__}: {e})")

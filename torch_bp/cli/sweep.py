@@ -9,14 +9,14 @@ the files a sweep writes (results.csv, losses.npz, figures/sweep.svg, TensorBoar
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 import torch_bp_launch as signals
-from torch_bp.cli.args import (ArgumentParser, add_network_and_data, count, fail, finite_numbers, integer, lr_values,
+from torch_bp.cli.args import (ArgumentParser, add_figure_flags, add_network_and_data, fail, integer, lr_values,
                                message, number, path_arg, seed_values, setting)
 from torch_bp.training.sweep_run import SweepConfig, SweepRun
-from torch_bp.viz.sweep_plot import FONT_PT, SLIDE_DPI, SLIDE_SIZE, plot_sweep
+from torch_bp.viz.slide import SLIDE_DPI, SLIDE_SIZE
+from torch_bp.viz.sweep_plot import plot_sweep
 
 PROG = "sweep.py"
 
@@ -38,19 +38,8 @@ def build_parser() -> ArgumentParser:
                    help="sweep folder; default a new one under sweeps/ (not runs/: `make sweep-dashboard` shows them) named by date, time and settings")
     p.add_argument("--target-loss", type=setting("target_loss", number), default=d.target_loss, metavar="E",
                    help="rounds_to_target: the first round whose error on all data is <= E")
-    p.add_argument("--figure-size", type=figure_size, default=",".join(f"{v:g}" for v in SLIDE_SIZE), metavar="W,H",
-                   help=f"figures/sweep.svg's size in inches (every text {FONT_PT} pt at this size; "
-                        "the default fits a 16:9 slide)")
-    p.add_argument("--dpi", type=count, default=SLIDE_DPI, help="figures/sweep.png's pixels per inch")
+    add_figure_flags(p, "figures/sweep.svg", "figures/sweep.png")
     return p
-
-
-def figure_size(text: str) -> tuple[float, float]:
-    """'10,5.625' -> (10.0, 5.625): a figure's width and height in inches, each > 0."""
-    values = finite_numbers(text)
-    if len(values) != 2 or min(values) <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be WIDTH,HEIGHT in inches, both > 0")
-    return values
 
 
 def main(argv=None) -> int:

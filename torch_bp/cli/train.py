@@ -11,8 +11,8 @@ import argparse
 import sys
 
 import torch_bp_launch as signals
-from torch_bp.cli.args import (ArgumentParser, add_network_and_data, fail, integer, message, number, path_arg,
-                               setting)
+from torch_bp.cli.args import (ArgumentParser, add_figure_flags, add_network_and_data, fail, integer, message, number,
+                               path_arg, setting)
 from torch_bp.core.sgd import BACKENDS
 from torch_bp.training.config import DRY_RUN_STEPS, TrainConfig
 from torch_bp.training.trainer import NonFiniteLoss, RunFailed, train
@@ -52,14 +52,17 @@ def build_parser() -> ArgumentParser:
                    help="log the model graph (TensorBoard's Graphs; the network picture in figures/ says more)")
     p.add_argument("--no-graph", dest="graph", action="store_false", default=argparse.SUPPRESS,
                    help="no model graph (the default)")
+    add_figure_flags(p, "each picture in figures/", "their PNGs", size=None)
     return p
 
 
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    figures = {"size": args.figure_size, "dpi": args.dpi}  # the pictures', not the run's settings
+    del args.figure_size, args.dpi
     try:
-        result = train(TrainConfig(**vars(args)), given=parser.explicit(argv))
+        result = train(TrainConfig(**vars(args)), given=parser.explicit(argv), figures=figures)
     except ValueError as e:  # bad input, found before anything was written
         return fail(PROG, message(e))
     except (NonFiniteLoss, RunFailed) as e:  # the run stopped; what it logged before is kept

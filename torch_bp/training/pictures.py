@@ -13,15 +13,21 @@ LOG = "drawing.log"        # RUN/figures/drawing.log: what the child said on std
 IMAGES_SUFFIX = ".images"  # the event file of the milestone network pictures ends so; the trainer's do not
 
 
-def start(logdir: str | Path, events_after: int | None = None):
+def start(logdir: str | Path, events_after: int | None = None, size: tuple[float, float] | None = None,
+          dpi: int | None = None):
     """Draw RUN/figures/ (and with events_after, the network images at the milestones after
-    that round) in a child process that outlives the caller: the Popen, or None when
-    TORCH_BP_FIGURES=0 (as under the tests, which would only load the cores)."""
+    that round) in a child process that outlives the caller, `size` inches (default: each its
+    slide) and `dpi` pixels per inch: the Popen, or None when TORCH_BP_FIGURES=0 (as under
+    the tests, which would only load the cores)."""
     if os.environ.get("TORCH_BP_FIGURES", "1") == "0":
         return None
     argv = [sys.executable, "-m", "torch_bp.cli.figures", str(Path(logdir).resolve())]
     if events_after is not None:
         argv += ["--events", "--after", str(events_after)]
+    if size is not None:
+        argv += ["--figure-size", ",".join(map(repr, size))]
+    if dpi is not None:
+        argv += ["--dpi", str(dpi)]
     root = str(Path(__file__).resolve().parents[2])  # so a plain checkout finds torch_bp
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     folder = Path(logdir) / FOLDER

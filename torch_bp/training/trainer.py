@@ -103,8 +103,8 @@ class Trainer:
     settings the caller chose (see config.resumed); None: those that differ from the defaults."""
 
     def __init__(self, cfg: TrainConfig, out=None, err=None, checkpoint: dict | None = None,
-                 given: set[str] | None = None):
-        self.out, self.err = out or sys.stdout, err or sys.stderr
+                 given: set[str] | None = None, figures: dict | None = None):
+        self.out, self.err, self.figures = out or sys.stdout, err or sys.stderr, figures or {}
         try:
             if cfg.resume and checkpoint is None:
                 checkpoint = _load(cfg.resume)
@@ -208,7 +208,7 @@ class Trainer:
             # (a resumed run's START record would not hide images an interrupted one drew).
             if not self.cfg.dry_run:
                 result.figures = pictures.start(
-                    folder.path, events_after=None if result.status is Status.INTERRUPTED else self.start)
+                    folder.path, events_after=None if result.status is Status.INTERRUPTED else self.start, **self.figures)
         self.console.summary(result, self.cfg.save_model)
         if self.cfg.dry_run and not self.cfg_logdir_given:  # a smoke test leaves no folder behind
             shutil.rmtree(result.logdir, ignore_errors=True)
@@ -291,5 +291,6 @@ def _load(path: str) -> dict:
 
 
 def train(cfg: TrainConfig, out=None, err=None, checkpoint: dict | None = None,
-          given: set[str] | None = None) -> RunResult:
-    return Trainer(cfg, out, err, checkpoint, given).run()
+          given: set[str] | None = None, figures: dict | None = None) -> RunResult:
+    """figures: the pictures' size (inches) and dpi, as pictures.start takes them; default a slide."""
+    return Trainer(cfg, out, err, checkpoint, given, figures).run()

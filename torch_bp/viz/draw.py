@@ -8,6 +8,10 @@ each edge with ∂E/∂w = delta of the unit it enters · out of the unit it lea
 delta_o1 · out_h1), each bias unit with ∂E/∂b = Σ of the deltas it feeds. Colour is the sign
 (blue +, orange −), width the size relative to the largest in the view.
 
+Slide-ready: the deck's picture is PowerPoint's 16:9 slide, 13.33 × 7.5 in (1280 × 720 px at
+96 dpi), every text 14 pt (viz/slide.py); a weight's label sits on its own edge, and on an edge
+that crosses another it sits nearer the unit the edge leaves, away from the crossing, so no
+other edge runs under it. The title says which weights are drawn: before update r (after r − 1).
 Networks wider than MAX_DRAWN_WIDTH units get one heat map per layer instead (W and ∂E/∂W).
 SVG keeps its text as text (svg.fonttype 'none'), so every number can be searched for.
 """
@@ -23,11 +27,14 @@ from matplotlib.ticker import MaxNLocator
 
 from torch_bp.core.chain_rule import Trace
 from torch_bp.core.files import atomic_file
+from torch_bp.viz.slide import FONTS, NETWORK_SIZE, SLIDE_DPI
 
 MAX_DRAWN_WIDTH = 4      # widest layer drawn unit by unit; wider networks get heat maps
 MAX_DRAWN_LAYERS = 3     # ... and at most this many weight layers
 POSITIVE, NEGATIVE, ZERO = "#2166ac", "#d95f02", "#999999"
-RC = {"svg.fonttype": "none", "svg.hashsalt": "torch_bp", "font.size": 10}
+RC = {"svg.fonttype": "none", "svg.hashsalt": "torch_bp"}
+LABEL_PLACES = (None, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6, 0.25, 0.75, 0.35, 0.65, 0.15, 0.85, 0.5)  # t along an edge; None: where put
+CROSSING_T = 0.3  # a crossing edge's label: this far along it from the unit it leaves (they cross at 0.5)
 FORMATS = ("svg", "png")
 
 
@@ -75,20 +82,21 @@ def _draw_graph(ax, model, trace: Trace, backward: bool) -> None:
     _draw_units(ax, trace, names, pos, backward)
     xs = [x for x, _ in pos.values()]
     ys = [y for _, y in pos.values()]
-    ax.set_xlim(min(xs) - 0.42, max(xs) + 0.42)
-    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
+    ax.set_xlim(min(xs) - 0.25, max(xs) + 0.28)  # the output boxes are wider than the inputs'
+    ax.set_ylim(min(ys) - 0.15, max(ys) + 0.3)
     ax.set_axis_off()
 
 
 def _layout(names: list[list[str]]) -> dict[str, tuple[float, float]]:
-    """unit name -> (x, y): layer l in column l, units top to bottom, bias units below."""
+    """unit name -> (x, y): layer l in column l (the inputs' narrow boxes nearer), units top to
+    bottom, bias units below."""
     pos = {}
     for l, col in enumerate(names):
         for j, name in enumerate(col):
-            pos[name] = (float(l), (len(col) - 1) / 2 - j)
+            pos[name] = (max(0.0, 1.1 * l - 0.2), (len(col) - 1) / 2 - j)
     lowest = min(y for _, y in pos.values())
     for l in range(1, len(names)):
-        pos[f"b{l}"] = (l - 1.0, lowest - 0.8)
+        pos[f"b{l}"] = (pos[names[l - 1][0]][0], lowest - 0.6)
     return pos
 
 
@@ -128,11 +136,34 @@ def _draw_edges(ax, edges: list[tuple], pos, backward: bool) -> None:
         ax.plot([x0, x1], [y0, y1], color=_colour(value), lw=_width(value, largest),
                 alpha=0.85, zorder=1, solid_capstyle="round")
         if name is not None:
-            t = 0.5 if y0 == y1 else 0.4  # crossing edges meet in the middle: their labels sit left of it
+            t = CROSSING_T if y0 != y1 else 0.42 if source[0] == "i" else 0.5  # mid-gap; off the crossings
             label = f"∂E/∂{name} = {num(value)}" if backward else f"{name} = {num(value)}"
-            ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, ha="center", va="center", zorder=2,
-                    fontsize=9, color=_colour(value),
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+            text = ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, ha="center", va="center", zorder=2,
+                           color=_colour(value), bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+            text.edge = np.array([[x0, y0], [x1, y1]])  # for _spread_labels
+
+
+def _spread_labels(fig: Figure, ax) -> None:
+    """Moves each edge label that would cover a unit or an earlier label along its own edge to
+    the first free place among LABEL_PLACES (larger networks: many edges leave each unit)."""
+    fig.draw_without_rendering()  # the layout, so that every text has its place in pixels
+    renderer = fig._get_renderer()
+    taken = [t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts if not hasattr(t, "edge")]
+    for text in (t for t in ax.texts if hasattr(t, "edge")):
+        box = text.get_bbox_patch().get_window_extent(renderer)
+        now = ax.transData.transform(text.get_position())
+        best = None
+        for t in LABEL_PLACES:
+            at = np.array(text.get_position()) if t is None else text.edge[0] + t * (text.edge[1] - text.edge[0])
+            moved = box.translated(*(ax.transData.transform(at) - now))
+            clash = sum(max(0, min(moved.x1, b.x1) - max(moved.x0, b.x0)) * max(0, min(moved.y1, b.y1) - max(moved.y0, b.y0))
+                        for b in taken)
+            if best is None or clash < best[0]:
+                best = (clash, at, moved)
+            if clash == 0:
+                break
+        text.set_position(best[1])
+        taken.append(best[2])
 
 
 def _draw_units(ax, trace: Trace, names, pos, backward: bool) -> None:
@@ -156,8 +187,8 @@ def _draw_units(ax, trace: Trace, names, pos, backward: bool) -> None:
             if l == L:
                 lines.append(f"target_{name} = {num(trace.targets[row, j])}")
         edge = _colour(float(trace.layers[l - 1].delta[row, j])) if backward and l else "#333333"
-        ax.text(x, y, "\n".join(lines), ha="center", va="center", zorder=3, linespacing=1.5,
-                bbox=dict(boxstyle="round,pad=0.5", fc="white", ec=edge, lw=1.5))
+        ax.text(x, y, "\n".join(lines), ha="center", va="center", zorder=3, linespacing=1.3,
+                bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=edge, lw=1.5))
 
 
 def _draw_heatmaps(fig, model, trace: Trace, title: str) -> None:
@@ -176,35 +207,45 @@ def _draw_heatmaps(fig, model, trace: Trace, title: str) -> None:
             for axis in (ax.xaxis, ax.yaxis):
                 axis.set_major_locator(MaxNLocator(integer=True))
             what = "∂E/∂W, ∂E/∂b" if backward else "W, b"
-            ax.set_title(f"layer {l}: {what} ({n_out}×{n_in} and b)", fontsize=10)
+            ax.set_title(f"layer {l}: {what} ({n_out}×{n_in} and b)")
             ax.set_xlabel(f"from unit of layer {l - 1} (column {n_in + 1}: bias)")
             ax.set_ylabel(f"unit of layer {l}")
             fig.colorbar(im, ax=ax, shrink=0.8)
     fig.suptitle(title)
 
 
-def network_figure(model, trace: Trace, round: int | None = None) -> Figure:
-    """The forward view above the backward view (small networks), or heat maps (large ones).
+def when(round: int | None) -> str:
+    """Which weights a picture of round `round` shows: those before its update."""
+    if round is None:
+        return "One round"
+    done = "the starting weights" if round == 1 else f"after {round - 1:,} update{'s' if round > 2 else ''}"
+    return f"Before update {round:,} ({done})"
+
+
+def network_figure(model, trace: Trace, round: int | None = None, size: tuple[float, float] | None = None) -> Figure:
+    """The forward view above the backward view (small networks), or heat maps (large ones);
+    `size` inches, default a slide (NETWORK_SIZE, larger for larger networks), every text 14 pt.
     trace: torch_bp.core.chain_rule.backprop(model, inputs, targets) with keep=True, taken before
     the round's update, so the weights drawn are the ones that produced it."""
     rows = trace.inputs.shape[0]
-    when = f"Round {round}" if round is not None else "One round"
-    of = f", row 1 of {rows} (gradients: the whole batch)" if rows > 1 else ""
+    of = f"\nrow 1 of {rows} (gradients: the whole batch)" if rows > 1 else ""
     E = f"E_total = {num(trace.loss)}"
     small = max(model.sizes) <= MAX_DRAWN_WIDTH and len(model.sizes) - 1 <= MAX_DRAWN_LAYERS
-    if not small:
-        fig = Figure(figsize=(11, 3.2 * len(model.layers) + 0.8), layout="constrained")
-        _draw_heatmaps(fig, model, trace, f"{when}{of}: {E}")
-        return fig
-    width = 4.6 * (len(model.sizes) - 1) + 3.4
-    height = 0.8 * (max(model.sizes) + 1) + 2.0
-    fig = Figure(figsize=(width, 2 * height), layout="constrained")
-    top, bottom = fig.subplots(2, 1)
-    _draw_graph(top, model, trace, backward=False)
-    top.set_title(f"{when}, forward{of}: net = Σ w·out + b, out = σ(net), {E}", fontsize=11)
-    _draw_graph(bottom, model, trace, backward=True)
-    bottom.set_title("backward: delta = ∂E/∂out · out(1 − out), ∂E/∂w = delta · out of the unit "
-                     "it comes from\nblue +, orange −, width ∝ size", fontsize=11)
+    L, tall = len(model.sizes) - 1, max(model.sizes) + 1 if small else len(model.layers) * 1.5
+    width, height = size or (NETWORK_SIZE[0] * max(1.0, L / 2), NETWORK_SIZE[1] * max(1.0, tall / 3))
+    with matplotlib.rc_context(FONTS):
+        fig = Figure(figsize=(width, height), layout="constrained")
+        if not small:
+            _draw_heatmaps(fig, model, trace, f"{when(round)}: {E}{of}")
+            return fig
+        top, bottom = fig.subplots(2, 1)
+        _draw_graph(top, model, trace, backward=False)
+        top.set_title(f"{when(round)}, forward: net = Σ w·out + b, out = σ(net), {E}{of}")
+        _draw_graph(bottom, model, trace, backward=True)
+        bottom.set_title("backward: delta = ∂E/∂out · out(1 − out), ∂E/∂w = delta · out of the unit "
+                         "it comes from\nblue +, orange −, width ∝ size")
+        for ax in (top, bottom):
+            _spread_labels(fig, ax)
     return fig
 
 
@@ -227,6 +268,7 @@ def to_bytes(fig: Figure, fmt: str = "png", dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def draw_network(model, trace: Trace, stem: str | Path, round: int | None = None) -> list[Path]:
-    """network_figure() saved as stem.svg and stem.png."""
-    return save(network_figure(model, trace, round), stem)
+def draw_network(model, trace: Trace, stem: str | Path, round: int | None = None, size=None,
+                 dpi: int = SLIDE_DPI) -> list[Path]:
+    """network_figure() saved as stem.svg and stem.png (`dpi` pixels per inch)."""
+    return save(network_figure(model, trace, round, size), stem, dpi=dpi)

@@ -1,11 +1,15 @@
 """A run folder's pictures, in RUN/figures/, from its history.csv and config.json alone:
 
-    loss.svg/.png           E_total from round 1 to the last, log y, every logged round; the deck's
+    loss.svg/.png           E_total from round 1 to the last (each before its round's update: the
+                            title says so), log y, every logged round; the deck's
                             error table (slide 40) marked on the deck's run; for mini-batch runs
                             the error on all data beside the batch's error
     parameters.svg/.png     the weights and biases over rounds (their norms for large networks)
     network-first.svg/.png  the network at round 1, forward and backward (torch_bp.viz.draw)
     network-last.svg/.png   ... at the last logged round, before its update
+
+Each is a 16:9 slide with every text 14 pt (viz/slide.py; the network picture a wider one), or
+`size` inches; the PNGs `dpi` pixels per inch.
 
 The networks are redrawn from the parameters history.csv logs, on all of the run's data (its
 batch for full-batch runs). Large networks log only norms: their network pictures are left out.
@@ -23,17 +27,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from torch_bp.viz import draw
+from torch_bp.viz.slide import FONTS, SLIDE_DPI, SLIDE_SIZE
 from torch_bp.core.chain_rule import backprop
 from torch_bp.core.data import DATASETS, load_data
 from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_ERROR_TABLE_SLIDE, is_deck_setting
 from torch_bp.core.model import BackpropNet
 
 MAX_LEGEND = 12  # parameters named in a legend; more are drawn unnamed
+FEW_POINTS = 30  # a curve of this many points or fewer has each marked (a line alone hides how few)
 
 
 def read_history(logdir: str | Path) -> tuple[list[str], np.ndarray]:
@@ -67,14 +75,30 @@ def started_in_deck_setting(columns, data, cfg) -> bool:
 
 def _log_axis(ax, rounds, values, **kw):
     positive = values > 0  # a log axis shows positive values only
-    ax.plot(rounds[positive], values[positive], **kw)
+    few = positive.sum() <= FEW_POINTS
+    ax.plot(rounds[positive], values[positive], marker="o" if few else None, ms=4, **kw)
 
 
-def loss_figure(columns, data, cfg) -> Figure:
+def plain_log_y(ax) -> None:
+    """A log y axis labelled 0.01, 1e-05 in plain text: mathtext's 10⁻² sets its exponent
+    below the figure's text size, and a short axis labels its minor ticks on top of each other."""
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    lo, hi = ax.get_ylim()
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain if hi < 10 * lo else NullFormatter())  # under a decade: no major tick
+
+
+def loss_figure(columns, data, cfg, size=SLIDE_SIZE) -> Figure:
     """E_total over rounds, log y; the deck's table points; the error on all data if mini-batch."""
+    with matplotlib.rc_context(FONTS):
+        fig = Figure(figsize=size, layout="constrained")
+        _loss_lines(fig.subplots(), columns, data, cfg)
+    return fig
+
+
+def _loss_lines(ax, columns, data, cfg) -> None:
     rounds = data[:, 0]
-    fig = Figure(figsize=(8, 4.8), layout="constrained")
-    ax = fig.subplots()
     full = "loss/full" in columns
     batch = "E_total of the round's batch (before its update)" if full else "E_total (before the round's update)"
     _log_axis(ax, rounds, data[:, columns.index("loss/total")], color="#2166ac", lw=1.2, label=batch,
@@ -86,24 +110,29 @@ def loss_figure(columns, data, cfg) -> Figure:
         table = [(r, float(v)) for r, v in DECK_ERROR_TABLE.items() if r <= rounds[-1]]
         ax.plot(*zip(*table), "o", mfc="none", mec="black", ms=7,
                 label=f"the deck's table (slide {DECK_ERROR_TABLE_SLIDE})")
-    ax.set_yscale("log")
+    plain_log_y(ax)
     ax.set_xlabel("round")
     ax.set_ylabel("error (log scale)")
     first, last = int(rounds[0]), int(rounds[-1])
     shown = columns.index("loss/full" if full else "loss/total")
     what = "Error on all data" if full else "Error"
-    ax.set_title(f"{what}, rounds {first:,} to {last:,}: {draw.num(data[0, shown])} → {draw.num(data[-1, shown])}")
+    ax.set_title(f"{what} before update {first:,}: {draw.num(data[0, shown])} → "
+                 f"before update {last:,}: {draw.num(data[-1, shown])}")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
+
+
+def parameters_figure(columns, data, size=SLIDE_SIZE) -> Figure:
+    """Each weight (top) and bias (bottom) over rounds, or each parameter's norm."""
+    with matplotlib.rc_context(FONTS):
+        fig = Figure(figsize=size, layout="constrained")
+        _parameter_lines(fig.subplots(2, 1, sharex=True), columns, data)
     return fig
 
 
-def parameters_figure(columns, data) -> Figure:
-    """Each weight (top) and bias (bottom) over rounds, or each parameter's norm."""
+def _parameter_lines(axes, columns, data) -> None:
     rounds = data[:, 0]
     groups = [("weights", "weights/"), ("biases", "bias/")]
-    fig = Figure(figsize=(8, 6.4), layout="constrained")
-    axes = fig.subplots(2, 1, sharex=True)
     for ax, (title, prefix) in zip(axes, groups):
         names = [c for c in columns if c.startswith(prefix)]
         for name in names:
@@ -112,10 +141,9 @@ def parameters_figure(columns, data) -> Figure:
         fixed = title == "biases" and _flat(data, columns, names)
         ax.set_title(f"{title} ({len(names)})" + (", fixed (not trained)" if fixed else ""))
         ax.grid(True, alpha=0.3)
-        if 0 < len(names) <= MAX_LEGEND:
-            ax.legend(ncol=min(4, len(names)), fontsize=9)
+        if 0 < len(names) <= MAX_LEGEND:  # beside the lines, not on them
+            ax.legend(ncol=2 if len(names) > 4 else 1, loc="center left", bbox_to_anchor=(1, 0.5))
     axes[-1].set_xlabel("round")
-    return fig
 
 
 def _flat(data, columns, names) -> bool:
@@ -136,21 +164,22 @@ def network_at(columns, row, cfg, inputs, targets):
     return model, backprop(model, inputs, targets)
 
 
-def write_figures(logdir: str | Path, out: str | Path) -> list[Path]:
-    """Draw a run's pictures into `out` from RUN/history.csv and RUN/config.json; the paths written."""
+def write_figures(logdir: str | Path, out: str | Path, size=None, dpi: int = SLIDE_DPI) -> list[Path]:
+    """Draw a run's pictures into `out` from RUN/history.csv and RUN/config.json, each `size`
+    inches (default: its own slide size) and its PNG `dpi` pixels per inch; the paths written."""
     logdir, out = Path(logdir), Path(out)
     cfg = json.loads((logdir / "config.json").read_text())
     columns, data = read_history(logdir)
     if not len(data):
         return []
     out.mkdir(exist_ok=True)
-    paths = draw.save(loss_figure(columns, data, cfg), out / "loss")
-    paths += draw.save(parameters_figure(columns, data), out / "parameters")
+    paths = draw.save(loss_figure(columns, data, cfg, size or SLIDE_SIZE), out / "loss", dpi=dpi)
+    paths += draw.save(parameters_figure(columns, data, size or SLIDE_SIZE), out / "parameters", dpi=dpi)
     inputs, targets = run_data(cfg)
     for name, row in (("network-first", data[0]), ("network-last", data[-1])):
         drawn = network_at(columns, row, cfg, inputs, targets)
         if drawn is not None:
-            paths += draw.save(draw.network_figure(*drawn, round=int(row[0])), out / name)
+            paths += draw.save(draw.network_figure(*drawn, round=int(row[0]), size=size), out / name, dpi=dpi)
     return paths
 
 

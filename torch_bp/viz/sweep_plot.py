@@ -10,13 +10,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 
 from torch_bp.core.files import atomic_file
+from torch_bp.viz.slide import FONT_PT, FONTS, SLIDE_DPI, SLIDE_SIZE  # slide-ready by default
 
 MAX_LEGEND = 10  # seeds named in the legend; more are drawn unnamed
 MAX_POINTS = 4000  # points per line at most: longer sweeps are thinned evenly
-# Slide-ready by default: a 16:9 slide 10 in wide (960 × 540 px at 96 dpi), every text 14 pt.
-SLIDE_SIZE = (10.0, 5.625)  # inches, width × height
-SLIDE_DPI = 96               # the PNG's pixels per inch
-FONT_PT = 14                 # every text on the figure, at SLIDE_SIZE
 FEW_POINTS = 30              # up to this many η per seed, each is marked (a line alone hides how few)
 FEW_TICKS = 8                # up to this many distinct η, each gets its own tick label
 
@@ -29,8 +26,7 @@ def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np
     every text FONT_PT points and inside the canvas (constrained layout); returns their paths."""
     matplotlib.rcParams["svg.fonttype"] = "none"  # labels stay text in the SVG
     panels = 2 if target_loss is not None else 1
-    with matplotlib.rc_context({"font.size": FONT_PT, "legend.fontsize": FONT_PT, "figure.titlesize": FONT_PT,
-                                "axes.titlesize": FONT_PT, "axes.labelsize": FONT_PT}):
+    with matplotlib.rc_context(FONTS):
         fig = Figure(figsize=size, dpi=dpi, layout="constrained")  # labels and title kept on the canvas
         axes = fig.subplots(1, panels, squeeze=False)[0]
         _plot_lines(axes, lr, seed, final_loss, rounds_to_target, diverged)
