@@ -1,0 +1,88 @@
+"""Sharpness over training: λ_max, the largest eigenvalue of the Hessian of E on all the data
+over the trained parameters, beside 2/η (gradient descent is stable on a quadratic only while
+λ_max < 2/η; core/sharpness.py says why the two are compared).
+
+A run measures it at round 1, every `sharpness_interval`-th round and the last, on the
+parameters before that round's update (as history.csv counts rounds); those rounds are always
+logged, and the columns curvature/sharpness and curvature/two_over_lr are NaN on the others (the
+TensorBoard tags of the same names get the measured rounds only). A sweep measures each
+network at its start and its end, all networks in one batched pass.
+
+How λ_max is found, by the hand-written Hessian-vector product (core/hessian.py) either way:
+up to EXACT_UP_TO trained scalars, all P columns H e_j in one batched pass and eigvalsh (exact,
+and cheaper than the hundreds of products power iteration needs where the top two eigenvalues
+nearly meet, as late in the deck's run); above it, power iteration seeded with the run's seed,
+stopped at ‖H v − λ v‖ ≤ POWER_TOL · ‖H‖₂ (core/sharpness.py), from a fresh start each time, so
+a resumed run measures what an uninterrupted one does.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import torch
+
+from torch_bp.core.sgd import trained_names
+from torch_bp.core.sharpness import sharpness, sharpness_exact
+
+SHARPNESS, TWO_OVER_LR = "curvature/sharpness", "curvature/two_over_lr"
+EXACT_UP_TO = 64  # trained scalars per network up to which λ_max comes from the whole Hessian
+
+
+def columns(interval: int) -> list[str]:
+    """history.csv's curvature columns (= the TensorBoard tags): none when the interval is 0."""
+    return [SHARPNESS, TWO_OVER_LR] if interval else []
+
+
+def measured_rounds(interval: int, steps: int):
+    """Which rounds a run measures λ_max at: 1, every interval-th, the last (none for 0)."""
+    return lambda r: bool(interval) and (r == 1 or r % interval == 0 or r == steps)
+
+
+def _finite(model) -> torch.Tensor:
+    """(N,) does every parameter of network k hold finite numbers (one network: N = 1)."""
+    layers = model.layers
+    flat = [t.detach().reshape(len(t), -1) if layers[0].weight.dim() == 3 else t.detach().reshape(1, -1)
+            for layer in layers for t in (layer.weight, layer.bias)]
+    return torch.cat([torch.isfinite(t) for t in flat], 1).all(1)
+
+
+def largest_eigenvalue(model, inputs: torch.Tensor, targets: torch.Tensor, train_bias: bool,
+                       seed: int = 0) -> torch.Tensor:
+    """λ_max of E on (inputs, targets) over the trained parameters, () for one network or (N,)
+    for N stacked as a sweep stacks them; NaN for a network whose parameters are not finite."""
+    names = trained_names(model, train_bias)
+    stacked = model.layers[0].weight.dim() == 3
+    ok = _finite(model)
+    lam = torch.full(ok.shape, float("nan"), dtype=inputs.dtype, device=inputs.device)
+    if bool(ok.any()):
+        live = model if bool(ok.all()) else SimpleNamespace(  # the finite networks only
+            layers=[SimpleNamespace(weight=m.weight[ok], bias=m.bias[ok]) for m in model.layers])
+        params = dict(model.named_parameters())
+        P = sum(params[n][0].numel() if stacked else params[n].numel() for n in names)
+        if P <= EXACT_UP_TO:
+            value = sharpness_exact(live, inputs, targets, names)
+        else:
+            value = sharpness(live, inputs, targets, names, seed=seed).value
+        lam[ok] = value.reshape(-1).to(lam)
+    return lam if stacked else lam[0]
+
+
+class Curvature:
+    """A run's curvature columns for round r: [λ_max, 2/η] where measured, NaN elsewhere;
+    nothing when the interval is 0. The model's current parameters: call it before the update."""
+
+    def __init__(self, model, inputs: torch.Tensor, targets: torch.Tensor, cfg):
+        self.model, self.inputs, self.targets = model, inputs, targets
+        self.train_bias, self.seed = cfg.train_bias, cfg.seed
+        self.due = measured_rounds(cfg.sharpness_interval, cfg.steps)
+        self.on = bool(cfg.sharpness_interval)
+        self.two_over_lr = torch.tensor([2 / cfg.lr], dtype=torch.float64, device=inputs.device)
+        self.nan = torch.full((2,), float("nan"), dtype=torch.float64, device=inputs.device)
+
+    def __call__(self, r: int) -> list[torch.Tensor]:
+        if not self.on:
+            return []
+        if not self.due(r):
+            return [self.nan]
+        lam = largest_eigenvalue(self.model, self.inputs, self.targets, self.train_bias, self.seed)
+        return [lam.reshape(1).to(torch.float64), self.two_over_lr]
