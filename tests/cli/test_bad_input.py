@@ -141,6 +141,9 @@ TRAIN_CASES = [
     # --log-interval
     T("--log-interval", "0"), T("--log-interval", "-5"), T("--log-interval", "1.5"), T("--log-interval", "x"),
     T("--log-interval", ""), T("--log-interval", "nan"),
+    # --sharpness-interval: 0 is off, so only below it, not an integer, or missing
+    T("--sharpness-interval", "-1"), T("--sharpness-interval", "1.5"), T("--sharpness-interval", "x"),
+    T("--sharpness-interval", ""), T("--sharpness-interval", "nan"), T("--sharpness-interval", names=["--sharpness-interval"]),
     # --save-interval
     T("--save-interval", "0"), T("--save-interval", "-1"), T("--save-interval", "x"), T("--save-interval", ""),
     T("--save-interval", "inf"), T("--save-interval", "5"),  # without --save-model

@@ -1,0 +1,125 @@
+"""train.py's sharpness over training (training/curvature.py): λ_max logged at round 1, every
+sharpness_interval-th round and the last, on the parameters history.csv logs at that round, equal
+to the largest eigenvalue (eigvalsh) of torch.func's Hessian of E on all the data over the trained
+parameters; 2/η beside it; TensorBoard gets the measured rounds only; resume keeps the interval."""
+import io
+import math
+import shutil
+
+import torch
+from logs import read_history, read_scalars
+from tolerances import DTYPE, EXACT_ISH, FLOAT32
+
+from torch_bp import BackpropNet
+from torch_bp.core.data import DATASETS
+from torch_bp.core.sharpness import POWER_TOL
+from torch_bp.training import TrainConfig, train
+from torch_bp.training.config import resumed
+from torch_bp.training.curvature import EXACT_UP_TO, SHARPNESS, TWO_OVER_LR, largest_eigenvalue
+from torch_bp.training.sweep import StackedNets
+
+
+def run(tmp_path, name="run", **settings):
+    train(TrainConfig(logdir=str(tmp_path / name), graph=False, **settings), out=io.StringIO(), err=io.StringIO())
+    return read_history(tmp_path / name)
+
+
+def torch_func_spectrum(cfg: TrainConfig, history: dict, k: int) -> torch.Tensor:
+    """Every eigenvalue of ∂²E/∂θ² (torch.func) over the trained parameters, at the
+    parameters history.csv logs in row k, E on all of the run's data."""
+    net = BackpropNet(cfg.sizes, shared_bias=not cfg.per_unit_bias)
+    scalars = iter(net.scalar_names())
+    params = {}
+    for name, p in net.named_parameters():
+        kind = "bias/" if name.endswith("bias") else "weights/"
+        params[name] = torch.tensor([history[kind + next(scalars)][k] for _ in range(p.numel())],
+                                    dtype=DTYPE).reshape(p.shape)
+    trained = [n for n in params if cfg.train_bias or not n.endswith("bias")]
+    x, t = DATASETS[cfg.dataset]
+
+    def E(theta):
+        out = torch.func.functional_call(net, {**params, **theta}, (x,))
+        return 0.5 * (out - t).square().sum() / len(x)
+    # torch.func's Hessian as reverse over reverse: torch.func.hessian (jacfwd over jacrev) gives the
+    # same matrix after 1.5 s of one-time compiling (tests/second_order_oracles.py)
+    H = torch.func.jacrev(torch.func.jacrev(E))({n: params[n] for n in trained})
+    P = sum(params[n].numel() for n in trained)
+    blocks = [torch.cat([H[a][b].reshape(params[a].numel(), params[b].numel()) for b in trained], 1) for a in trained]
+    return torch.linalg.eigvalsh(torch.cat(blocks).reshape(P, P))
+
+
+def measured(history) -> list[int]:
+    return [k for k, v in enumerate(history[SHARPNESS]) if not math.isnan(v)]
+
+
+def test_the_deck_logs_torch_funcs_largest_eigenvalue_at_its_rounds(tmp_path):
+    cfg = TrainConfig(steps=120, sharpness_interval=50)
+    h = run(tmp_path, steps=120, sharpness_interval=50)
+    rows = measured(h)
+    assert [h["round"][k] for k in rows] == [1, 50, 100, 120] and len(h["round"]) == 120
+    for k in rows:
+        top = torch_func_spectrum(cfg, h, k)[-1].item()
+        assert math.isclose(h[SHARPNESS][k], top, rel_tol=EXACT_ISH["rtol"], abs_tol=EXACT_ISH["atol"]), \
+            f"round {h['round'][k]}: logged {h[SHARPNESS][k]}, torch.func {top}"
+        assert h[TWO_OVER_LR][k] == 2 / cfg.lr
+    assert h[SHARPNESS][0] != h[SHARPNESS][rows[-1]]  # measured anew, not one value copied
+    tags = read_scalars(tmp_path / "run")
+    assert sorted(tags[SHARPNESS]) == sorted(tags[TWO_OVER_LR]) == [1, 50, 100, 120]
+    torch.testing.assert_close(tags[SHARPNESS][100], h[SHARPNESS][rows[2]], **FLOAT32)
+
+
+def test_power_iteration_past_the_exact_size_on_all_the_data(tmp_path):
+    """88 weights (> EXACT_UP_TO): power iteration, within POWER_TOL · ‖H‖₂; batches of one row,
+    λ_max of E on all four rows; rounds logged only every 5th still log the measured ones."""
+    cfg = TrainConfig(steps=7, sizes=(2, 8, 8, 1), dataset="xor", batch_size=1, lr=0.3, sharpness_interval=3,
+                      log_interval=5)
+    assert 2 * 8 + 8 * 8 + 8 > EXACT_UP_TO
+    h = run(tmp_path, **{k: getattr(cfg, k) for k in ("steps", "sizes", "dataset", "batch_size", "lr",
+                                                      "sharpness_interval", "log_interval")})
+    assert h["round"] == [1, 3, 5, 6, 7] and [h["round"][k] for k in measured(h)] == [1, 3, 6, 7]
+    for k in measured(h):
+        ev = torch_func_spectrum(cfg, h, k)
+        assert abs(h[SHARPNESS][k] - ev[-1].item()) <= POWER_TOL * ev.abs().max().item()
+
+
+def test_off_means_no_columns(tmp_path):
+    h = run(tmp_path, steps=3, sharpness_interval=0)
+    assert SHARPNESS not in h and TWO_OVER_LR not in h
+    assert SHARPNESS not in read_scalars(tmp_path / "run")
+
+
+def test_a_resumed_run_keeps_its_interval_and_logs_what_an_uninterrupted_one_does(tmp_path):
+    whole = run(tmp_path, "whole", steps=120, sharpness_interval=40)
+    ck = tmp_path / "ck.pt"
+    run(tmp_path, "part", steps=60, sharpness_interval=40, save_model=str(ck))
+    shutil.copy(ck, tmp_path / "ck-copy.pt")
+    train(TrainConfig(resume=str(ck), steps=120, save_model=str(ck)), out=io.StringIO(), err=io.StringIO(),
+          given={"resume", "steps", "save_model"})
+    again = read_history(tmp_path / "part")
+    assert again["round"] == whole["round"]
+    # round 60 was the first part's last round, measured then; the rest as the uninterrupted run
+    assert [again["round"][k] for k in measured(again)] == [1, 40, 60, 80, 120]
+    assert [whole["round"][k] for k in measured(whole)] == [1, 40, 80, 120]
+    for col in (SHARPNESS, TWO_OVER_LR):
+        for k in measured(whole):
+            assert math.isclose(again[col][k], whole[col][k], rel_tol=EXACT_ISH["rtol"], abs_tol=EXACT_ISH["atol"])
+
+
+def test_a_checkpoint_from_before_the_setting_resumes_without_it():
+    saved = {**TrainConfig().to_dict(), "sizes": [2, 2, 2], "logdir": "/runs/a"}
+    del saved["sharpness_interval"]
+    assert resumed(TrainConfig(resume="/runs/a/ck.pt"), saved).sharpness_interval == 0
+    saved["sharpness_interval"] = 7
+    assert resumed(TrainConfig(resume="/runs/a/ck.pt"), saved).sharpness_interval == 7
+    assert resumed(TrainConfig(resume="/runs/a/ck.pt", sharpness_interval=3), saved).sharpness_interval == 3
+
+
+def test_a_network_gone_non_finite_measures_nan_and_the_others_their_own():
+    nets = [BackpropNet(seed=s) for s in range(3)]
+    stacked = StackedNets.stack(nets)
+    stacked.layers[0].weight[1, 0, 0] = math.nan
+    x, t = DATASETS["deck"]
+    lam = largest_eigenvalue(stacked, x, t, train_bias=False)
+    assert math.isnan(lam[1]) and not lam[[0, 2]].isnan().any()
+    for k in (0, 2):
+        torch.testing.assert_close(lam[k], largest_eigenvalue(nets[k], x, t, train_bias=False), **EXACT_ISH)
