@@ -36,6 +36,9 @@ from torch_bp.core.model import BackpropNet
 MAX_LEGEND = 12  # parameters named in a legend; more are drawn unnamed
 
 
+SHARPNESS, TWO_OVER_LR = "curvature/sharpness", "curvature/two_over_lr"  # history.csv's columns (training/curvature.py)
+
+
 def read_history(logdir: str | Path) -> tuple[list[str], np.ndarray]:
     """history.csv's column names and its rows (N, columns) float64; complete lines only."""
     lines = (Path(logdir) / "history.csv").read_text().splitlines(keepends=True)
@@ -71,10 +74,12 @@ def _log_axis(ax, rounds, values, **kw):
 
 
 def loss_figure(columns, data, cfg) -> Figure:
-    """E_total over rounds, log y; the deck's table points; the error on all data if mini-batch."""
+    """E_total over rounds, log y; the deck's table points; the error on all data if mini-batch;
+    below it, where the run logged them, λ_max and 2/η (curvature/*)."""
     rounds = data[:, 0]
-    fig = Figure(figsize=(8, 4.8), layout="constrained")
-    ax = fig.subplots()
+    curvature = SHARPNESS in columns
+    fig = Figure(figsize=(8, 7.2 if curvature else 4.8), layout="constrained")
+    ax, *below = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1]) if curvature else [fig.subplots()]
     full = "loss/full" in columns
     batch = "E_total of the round's batch (before its update)" if full else "E_total (before the round's update)"
     _log_axis(ax, rounds, data[:, columns.index("loss/total")], color="#2166ac", lw=1.2, label=batch,
@@ -95,7 +100,24 @@ def loss_figure(columns, data, cfg) -> Figure:
     ax.set_title(f"{what}, rounds {first:,} to {last:,}: {draw.num(data[0, shown])} → {draw.num(data[-1, shown])}")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
+    if curvature:
+        _curvature_panel(below[0], columns, data)
     return fig
+
+
+def _curvature_panel(ax, columns, data) -> None:
+    """λ_max at the measured rounds (the others' cells are NaN) against 2/η, log y."""
+    measured = np.isfinite(data[:, columns.index(SHARPNESS)])
+    rounds = data[measured, 0]
+    _log_axis(ax, rounds, data[measured, columns.index(SHARPNESS)], color="#7570b3", marker="o", ms=3, lw=1.2,
+              label="λ_max, the Hessian's largest eigenvalue (before the round's update)")
+    ax.plot(rounds, data[measured, columns.index(TWO_OVER_LR)], "--", color="black", lw=1.0,
+            label="2/η: gradient descent is stable while λ_max < 2/η")
+    ax.set_yscale("log")
+    ax.set_xlabel("round")
+    ax.set_ylabel("sharpness (log scale)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small")
 
 
 def parameters_figure(columns, data) -> Figure:
