@@ -2,14 +2,16 @@
 over the trained parameters, beside 2/η (gradient descent is stable on a quadratic only while
 λ_max < 2/η; core/sharpness.py says why the two are compared).
 
-A run measures it at round 1, every `sharpness_interval`-th round and the last, on the
+A run measures it at round 1 and every `sharpness_interval`-th round (not the last, unless it is
+one of those: a run stopped and resumed then logs exactly what an uninterrupted one does), on the
 parameters before that round's update (as history.csv counts rounds); those rounds are always
 logged, and the columns curvature/sharpness and curvature/two_over_lr are NaN on the others (the
 TensorBoard tags of the same names get the measured rounds only). A sweep measures each
 network at its start and its end, all networks in one batched pass.
 
 How λ_max is found, by the hand-written Hessian-vector product (core/hessian.py) either way:
-up to EXACT_UP_TO trained scalars, all P columns H e_j in one batched pass and eigvalsh (exact,
+up to EXACT_UP_TO trained scalars, all P columns H e_j in one batched pass and eigvalsh (exact
+as core.sharpness.sharpness_exact,
 and cheaper than the hundreds of products power iteration needs where the top two eigenvalues
 nearly meet, as late in the deck's run); above it, power iteration seeded with the run's seed,
 stopped at ‖H v − λ v‖ ≤ POWER_TOL · ‖H‖₂ (core/sharpness.py), from a fresh start each time, so
@@ -17,12 +19,15 @@ a resumed run measures what an uninterrupted one does.
 """
 from __future__ import annotations
 
+import contextlib
 from types import SimpleNamespace
 
 import torch
 
 from torch_bp.core.sgd import trained_names
-from torch_bp.core.sharpness import sharpness, sharpness_exact
+from torch_bp.core.hessian import hessian_of
+from torch_bp.core.passes import params_of
+from torch_bp.core.sharpness import sharpness
 
 SHARPNESS, TWO_OVER_LR = "curvature/sharpness", "curvature/two_over_lr"
 EXACT_UP_TO = 64  # trained scalars per network up to which λ_max comes from the whole Hessian
@@ -33,9 +38,9 @@ def columns(interval: int) -> list[str]:
     return [SHARPNESS, TWO_OVER_LR] if interval else []
 
 
-def measured_rounds(interval: int, steps: int):
-    """Which rounds a run measures λ_max at: 1, every interval-th, the last (none for 0)."""
-    return lambda r: bool(interval) and (r == 1 or r % interval == 0 or r == steps)
+def measured_rounds(interval: int):
+    """Which rounds a run measures λ_max at: 1 and every interval-th (none for 0)."""
+    return lambda r: bool(interval) and (r == 1 or r % interval == 0)
 
 
 def _finite(model) -> torch.Tensor:
@@ -59,12 +64,21 @@ def largest_eigenvalue(model, inputs: torch.Tensor, targets: torch.Tensor, train
             layers=[SimpleNamespace(weight=m.weight[ok], bias=m.bias[ok]) for m in model.layers])
         params = dict(model.named_parameters())
         P = sum(params[n][0].numel() if stacked else params[n].numel() for n in names)
-        if P <= EXACT_UP_TO:
-            value = sharpness_exact(live, inputs, targets, names)
-        else:
-            value = sharpness(live, inputs, targets, names, seed=seed).value
-        lam[ok] = value.reshape(-1).to(lam)
+        lam[ok] = (_exact(live, inputs, targets, names) if P <= EXACT_UP_TO
+                   else sharpness(live, inputs, targets, names, seed=seed).value.reshape(-1).to(lam))
     return lam if stacked else lam[0]
+
+
+def _exact(model, inputs: torch.Tensor, targets: torch.Tensor, names: list[str]) -> torch.Tensor:
+    """(N,) λ_max from each whole Hessian by hand and eigvalsh; NaN where a Hessian is not
+    finite (finite parameters whose E overflows) or eigvalsh cannot converge."""
+    H = hessian_of(params_of(model), inputs, targets, names).total
+    H = H if H.dim() == 3 else H[None]                                   # (N, P, P)
+    lam = torch.full(H.shape[:1], float("nan"), dtype=H.dtype, device=H.device)
+    ok = torch.isfinite(H).flatten(1).all(1)
+    with contextlib.suppress(torch.linalg.LinAlgError):
+        lam[ok] = torch.linalg.eigvalsh(H[ok])[:, -1]
+    return lam
 
 
 class Curvature:
@@ -74,7 +88,7 @@ class Curvature:
     def __init__(self, model, inputs: torch.Tensor, targets: torch.Tensor, cfg):
         self.model, self.inputs, self.targets = model, inputs, targets
         self.train_bias, self.seed = cfg.train_bias, cfg.seed
-        self.due = measured_rounds(cfg.sharpness_interval, cfg.steps)
+        self.due = measured_rounds(cfg.sharpness_interval)
         self.on = bool(cfg.sharpness_interval)
         self.two_over_lr = torch.tensor([2 / cfg.lr], dtype=torch.float64, device=inputs.device)
         self.nan = torch.full((2,), float("nan"), dtype=torch.float64, device=inputs.device)
