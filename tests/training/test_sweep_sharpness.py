@@ -9,16 +9,20 @@ import math
 import numpy as np
 import pytest
 import torch
+from logs import read_history
 from second_order_oracles import torch_func_spectrum
+from svg import svg_texts
 from test_sweep import diverging_setup
 from tolerances import EXACT_ISH
 
 from torch_bp.core.data import DATASETS
 from torch_bp.core.sgd import trained_names
 from torch_bp.core.sharpness import POWER_TOL
+from torch_bp.training import TrainConfig, train
 from torch_bp.training.config import SweepConfig
 from torch_bp.training.setup import build_model
 from torch_bp.training.sweep_run import RESULT_COLUMNS, SHARPNESS_COLUMNS, SweepRun
+from torch_bp.viz.sweep_plot import plot_sweep
 
 
 def run_sweep(tmp_path, **settings):
@@ -78,11 +82,21 @@ def test_no_sharpness_leaves_the_columns_out(tmp_path):
 def test_the_sweeps_deck_network_ends_on_train_pys_sharpness(tmp_path):
     """η = 0.5 on the deck: the network train.py trains; its λ_max after 20 updates is what
     train.py's run measures before its 21st (the same parameters, the same formula)."""
-    from torch_bp.training import TrainConfig, train
-    from logs import read_history
     _, _, rows = run_sweep(tmp_path, lr=(0.5,), steps=20)
     train(TrainConfig(steps=21, sharpness_interval=21, logdir=str(tmp_path / "t"), graph=False),
           out=io.StringIO(), err=io.StringIO())
     h = read_history(tmp_path / "t")
     torch.testing.assert_close(float(rows[0]["sharpness_end"]), h["curvature/sharpness"][-1], **EXACT_ISH)
     assert float(rows[0]["sharpness_start"]) == h["curvature/sharpness"][0]
+
+
+@pytest.mark.parametrize("sharpness", [True, False])
+def test_the_sweep_figure_draws_sharpness_against_the_two_over_lr_line(tmp_path, sharpness):
+    lr, seed = np.array([0.5, 1.0, 2.0]), np.zeros(3, dtype=np.int64)
+    svg, _ = plot_sweep(tmp_path / "sweep", lr, seed, np.array([1e-3, 1e-4, 1e-5]), np.zeros(3, dtype=np.int64),
+                        np.zeros(3, dtype=bool), title="t", target_loss=None,
+                        sharpness=(np.full(3, 0.04), np.array([1e-3, 5e-4, 3e-4])) if sharpness else None)
+    texts = svg_texts(svg)
+    assert ({"λ_max and 2/η", "2/η", "λ_max at the end", "at the start"} <= texts) == sharpness
+    assert ("λ_max and 2/η" in texts) == sharpness
+    assert "final error" in texts
