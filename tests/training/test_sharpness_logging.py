@@ -13,10 +13,12 @@ from tolerances import DTYPE, EXACT_ISH, FLOAT32
 
 from torch_bp import BackpropNet
 from torch_bp.core.data import DATASETS
+from torch_bp.core.hessian import hessian
 from torch_bp.core.sgd import trained_names
 from torch_bp.core.sharpness import POWER_TOL
 from torch_bp.training import TrainConfig, train
 from torch_bp.training.config import resumed
+from torch_bp.training import curvature
 from torch_bp.training.curvature import EXACT_UP_TO, SHARPNESS, TWO_OVER_LR, largest_eigenvalue
 from torch_bp.training.sweep import StackedNets
 
@@ -110,3 +112,19 @@ def test_a_network_gone_non_finite_measures_nan_and_the_others_their_own():
     assert math.isnan(lam[1]) and not lam[[0, 2]].isnan().any()
     for k in (0, 2):
         torch.testing.assert_close(lam[k], largest_eigenvalue(nets[k], x, t, train_bias=False), **EXACT_ISH)
+
+
+def test_the_whole_hessian_in_passes_of_a_few_networks_or_power_iteration(monkeypatch):
+    """EXACT_COPIES bounds a pass's memory: fewer networks a pass, the same λ_max; not even one
+    network's copies × rows within it, power iteration (within POWER_TOL · ‖H‖₂)."""
+    g = torch.Generator().manual_seed(4)
+    nets = StackedNets.stack([BackpropNet((2, 3, 2), init="random", seed=s) for s in range(5)])
+    x, t = torch.rand(6, 2, generator=g, dtype=DTYPE), torch.rand(6, 2, generator=g, dtype=DTYPE)
+    whole = largest_eigenvalue(nets, x, t, train_bias=False)
+    norms = torch.linalg.eigvalsh(hessian(nets, x, t, trained_names(nets, False)).total).abs().amax(-1)  # ‖H‖₂
+    P = 2 * 3 + 3 * 2
+    monkeypatch.setattr(curvature, "EXACT_COPIES", 2 * P * len(x))  # two networks a pass: three passes
+    torch.testing.assert_close(largest_eigenvalue(nets, x, t, train_bias=False), whole, **EXACT_ISH)
+    monkeypatch.setattr(curvature, "EXACT_COPIES", P * len(x) - 1)
+    power = largest_eigenvalue(nets, x, t, train_bias=False)
+    assert ((power - whole).abs() <= POWER_TOL * norms).all() and not torch.equal(power, whole)

@@ -258,8 +258,9 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
     """The settings of a run resumed from a checkpoint whose config is `saved`.
 
     The settings that decide the numbers (DECIDING) come from the checkpoint; one given with
-    another value is refused (ConfigError naming it). steps, log_interval, target_loss and
-    check_grads come from the checkpoint unless given; the run folder too, unless logdir is
+    another value is refused (ConfigError naming it). steps, log_interval, target_loss,
+    check_grads and sharpness_interval come from the checkpoint unless given (a checkpoint from
+    before sharpness_interval existed: 0, BEFORE_IT_EXISTED); the run folder too, unless logdir is
     given, and then (in its own folder only) save_model and save_interval: a resumed run that is
     stopped again still checkpoints where the original did; a new folder's never overwrites it.
     given: the settings the caller chose; None: those that differ from TrainConfig()'s defaults

@@ -10,7 +10,7 @@ TensorBoard tags of the same names get the measured rounds only). A sweep measur
 network at its start and its end, all networks in one batched pass.
 
 How λ_max is found, by the hand-written Hessian-vector product (core/hessian.py) either way:
-up to EXACT_UP_TO trained scalars, all P columns H e_j in one batched pass and eigvalsh (exact
+up to EXACT_UP_TO trained scalars (and EXACT_COPIES copies × rows), all P columns H e_j in one batched pass and eigvalsh (exact
 as core.sharpness.sharpness_exact,
 and cheaper than the hundreds of products power iteration needs where the top two eigenvalues
 nearly meet, as late in the deck's run); above it, power iteration seeded with the run's seed,
@@ -26,11 +26,12 @@ import torch
 
 from torch_bp.core.sgd import trained_names
 from torch_bp.core.hessian import hessian_of
-from torch_bp.core.passes import params_of
+from torch_bp.core.passes import Params, names_of, params_of
 from torch_bp.core.sharpness import sharpness
 
 SHARPNESS, TWO_OVER_LR = "curvature/sharpness", "curvature/two_over_lr"
 EXACT_UP_TO = 64  # trained scalars per network up to which λ_max comes from the whole Hessian
+EXACT_COPIES = 2**20  # network copies × data rows in one pass of the whole Hessian (its memory); above: power iteration
 
 
 def columns(interval: int) -> list[str]:
@@ -43,12 +44,9 @@ def measured_rounds(interval: int):
     return lambda r: bool(interval) and (r == 1 or r % interval == 0)
 
 
-def _finite(model) -> torch.Tensor:
-    """(N,) does every parameter of network k hold finite numbers (one network: N = 1)."""
-    layers = model.layers
-    flat = [t.detach().reshape(len(t), -1) if layers[0].weight.dim() == 3 else t.detach().reshape(1, -1)
-            for layer in layers for t in (layer.weight, layer.bias)]
-    return torch.cat([torch.isfinite(t) for t in flat], 1).all(1)
+def _finite(p: Params) -> torch.Tensor:
+    """(N,) does every parameter of network k hold finite numbers."""
+    return torch.cat([torch.isfinite(t.reshape(len(t), -1)) for t in p.W + p.b], 1).all(1)
 
 
 def largest_eigenvalue(model, inputs: torch.Tensor, targets: torch.Tensor, train_bias: bool,
@@ -56,29 +54,38 @@ def largest_eigenvalue(model, inputs: torch.Tensor, targets: torch.Tensor, train
     """λ_max of E on (inputs, targets) over the trained parameters, () for one network or (N,)
     for N stacked as a sweep stacks them; NaN for a network whose parameters are not finite."""
     names = trained_names(model, train_bias)
-    stacked = model.layers[0].weight.dim() == 3
-    ok = _finite(model)
+    p = params_of(model)  # every tensor with the leading N
+    ok = _finite(p)
     lam = torch.full(ok.shape, float("nan"), dtype=inputs.dtype, device=inputs.device)
     if bool(ok.any()):
-        live = model if bool(ok.all()) else SimpleNamespace(  # the finite networks only
-            layers=[SimpleNamespace(weight=m.weight[ok], bias=m.bias[ok]) for m in model.layers])
-        params = dict(model.named_parameters())
-        P = sum(params[n][0].numel() if stacked else params[n].numel() for n in names)
-        lam[ok] = (_exact(live, inputs, targets, names) if P <= EXACT_UP_TO
-                   else sharpness(live, inputs, targets, names, seed=seed).value.reshape(-1).to(lam))
-    return lam if stacked else lam[0]
+        live = Params([w[ok] for w in p.W], [b[ok] for b in p.b], p.acts, False)  # the finite networks
+        sizes = dict(zip(names_of(p), [t[0].numel() for pair in zip(p.W, p.b) for t in pair]))
+        P = sum(sizes[n] for n in names)
+        exact = P <= EXACT_UP_TO and P * inputs.shape[-2] <= EXACT_COPIES
+        lam[ok] = _exact(live, inputs, targets, names, P) if exact else _power(live, inputs, targets, names, seed)
+    return lam[0] if p.one else lam
 
 
-def _exact(model, inputs: torch.Tensor, targets: torch.Tensor, names: list[str]) -> torch.Tensor:
-    """(N,) λ_max from each whole Hessian by hand and eigvalsh; NaN where a Hessian is not
-    finite (finite parameters whose E overflows) or eigvalsh cannot converge."""
-    H = hessian_of(params_of(model), inputs, targets, names).total
-    H = H if H.dim() == 3 else H[None]                                   # (N, P, P)
-    lam = torch.full(H.shape[:1], float("nan"), dtype=H.dtype, device=H.device)
-    ok = torch.isfinite(H).flatten(1).all(1)
-    with contextlib.suppress(torch.linalg.LinAlgError):
-        lam[ok] = torch.linalg.eigvalsh(H[ok])[:, -1]
-    return lam
+def _exact(p: Params, inputs: torch.Tensor, targets: torch.Tensor, names: list[str], P: int) -> torch.Tensor:
+    """(N,) λ_max from each whole Hessian by hand and eigvalsh, EXACT_COPIES copies × rows a
+    pass; NaN where a Hessian is not finite (finite parameters whose E overflows) or eigvalsh
+    cannot converge."""
+    step, out = max(1, EXACT_COPIES // (P * inputs.shape[-2])), []
+    for k in range(0, len(p.W[0]), step):
+        part = Params([w[k:k + step] for w in p.W], [b[k:k + step] for b in p.b], p.acts, False)
+        H = hessian_of(part, inputs, targets, names).total             # (n, P, P)
+        lam = torch.full(H.shape[:1], float("nan"), dtype=H.dtype, device=H.device)
+        ok = torch.isfinite(H).flatten(1).all(1)
+        with contextlib.suppress(torch.linalg.LinAlgError):
+            lam[ok] = torch.linalg.eigvalsh(H[ok])[:, -1]
+        out.append(lam)
+    return torch.cat(out)
+
+
+def _power(p: Params, inputs: torch.Tensor, targets: torch.Tensor, names: list[str], seed: int) -> torch.Tensor:
+    """(N,) λ_max by core.sharpness's power iteration, seeded, from a fresh start."""
+    stacked = SimpleNamespace(layers=[SimpleNamespace(weight=w, bias=b) for w, b in zip(p.W, p.b)], activations=p.acts)
+    return sharpness(stacked, inputs, targets, names, seed=seed).value
 
 
 class Curvature:
