@@ -153,7 +153,7 @@ class TrainConfig(RunConfig):
     save_interval: int | None = None  # ... and every n rounds
     resume: str | None = None        # checkpoint to continue from
     graph: bool = False              # log the model graph (a TorchScript trace; the network picture says more)
-    sharpness_interval: int = 1000   # log λ_max and 2/η at round 1, every n-th and the last (training/curvature.py); 0: off
+    sharpness_interval: int = 1000   # log λ_max and 2/η at round 1 and every n-th (training/curvature.py); 0: off
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ TensorBoard tags of the same names get the measured rounds only). A sweep measur
 network at its start and its end, all networks in one batched pass.
 
 How λ_max is found, by the hand-written Hessian-vector product (core/hessian.py) either way:
-up to EXACT_UP_TO trained scalars (and EXACT_COPIES copies × rows), all P columns H e_j in one batched pass and eigvalsh (exact
-as core.sharpness.sharpness_exact,
-and cheaper than the hundreds of products power iteration needs where the top two eigenvalues
-nearly meet, as late in the deck's run); above it, power iteration seeded with the run's seed,
+up to EXACT_UP_TO trained scalars (and EXACT_COPIES copies × rows a pass), all P columns H e_j
+in one batched pass and eigvalsh, exact as core.sharpness.sharpness_exact, and cheaper than the
+hundreds of products power iteration needs where the top two eigenvalues nearly meet (as late in
+the deck's run: ~1 ms against ~100 ms); above that, power iteration seeded with the run's seed,
 stopped at ‖H v − λ v‖ ≤ POWER_TOL · ‖H‖₂ (core/sharpness.py), from a fresh start each time, so
 a resumed run measures what an uninterrupted one does.
 """

@@ -60,10 +60,11 @@ class Logger:
     written to the run folder), the terminal's error table."""
 
     def __init__(self, folder: RunFolder, capture: Capture, buffer: MetricsBuffer, console: Console,
-                 log_interval: int | None, steps: int, target_column: int, watch: LossWatch, curv=None):
+                 log_interval: int | None, steps: int, target_column: int, watch: LossWatch,
+                 curv: curvature.Curvature):
         self.folder, self.capture, self.buffer, self.console = folder, capture, buffer, console
-        logged, self.curvature = logged_rounds(log_interval, steps), curv or (lambda r: [])
-        self.wants = lambda r: logged(r) or (curv is not None and curv.due(r))  # wants(r): is round r logged
+        logged, self.curvature = logged_rounds(log_interval, steps), curv
+        self.wants = lambda r: logged(r) or curv.due(r)  # wants(r): is round r logged (λ_max's rounds are)
         self.target_column, self.watch = target_column, watch
         self.t_flush = console.t_start
 
