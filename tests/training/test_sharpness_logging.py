@@ -16,10 +16,10 @@ from torch_bp.core.data import DATASETS
 from torch_bp.core.hessian import hessian
 from torch_bp.core.sgd import trained_names
 from torch_bp.core.sharpness import POWER_TOL
-from torch_bp.training import TrainConfig, train
+from torch_bp.training import TrainConfig, curvature, train
 from torch_bp.training.config import resumed
-from torch_bp.training import curvature
 from torch_bp.training.curvature import EXACT_UP_TO, SHARPNESS, TWO_OVER_LR, largest_eigenvalue
+from torch_bp.training.dashboard import layout
 from torch_bp.training.sweep import StackedNets
 
 
@@ -128,3 +128,10 @@ def test_the_whole_hessian_in_passes_of_a_few_networks_or_power_iteration(monkey
     monkeypatch.setattr(curvature, "EXACT_COPIES", P * len(x) - 1)
     power = largest_eigenvalue(nets, x, t, train_bias=False)
     assert ((power - whole).abs() <= POWER_TOL * norms).all() and not torch.equal(power, whole)
+
+
+def test_custom_scalars_draw_sharpness_and_two_over_lr_on_one_chart():
+    base = ["loss/total", "weights/w1", "grad/w1"]
+    assert layout(base + [SHARPNESS, TWO_OVER_LR])["Curvature"] == {
+        "λ_max and 2/η": ["Multiline", [f"^{SHARPNESS}$", f"^{TWO_OVER_LR}$"]]}
+    assert "Curvature" not in layout(base)
