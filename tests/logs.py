@@ -2,6 +2,8 @@
 import csv
 from pathlib import Path
 
+import numpy as np
+
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 from tensorboard.util import tensor_util
 
@@ -14,6 +16,12 @@ def read_history(logdir) -> dict[str, list[float]]:
     cols = {name: [float(r[k]) for r in body] for k, name in enumerate(header)}
     cols["round"] = [int(v) for v in cols["round"]]
     return cols
+
+
+def same_history(a: dict, b: dict) -> bool:
+    """Two read_history() results with the same columns and values, bitwise; NaN (a round
+    whose curvature/* was not measured) equal to NaN."""
+    return list(a) == list(b) and all(np.array_equal(a[c], b[c], equal_nan=True) for c in a)
 
 
 def read_events(logdir) -> list:

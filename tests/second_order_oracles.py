@@ -8,6 +8,7 @@ import torch
 from hypothesis import strategies as st
 from tolerances import DTYPE
 
+from torch_bp import BackpropNet
 from torch_bp.core.activations import IDENTITY, SIGMOID, TANH
 
 FAMILIES = {"sigmoid": lambda L: (SIGMOID,) * L, "tanh-linear": lambda L: (TANH,) * (L - 1) + (IDENTITY,)}
@@ -101,3 +102,20 @@ def stacked_networks(draw):
     x = torch.randn(N, batch, sizes[0], generator=g, dtype=DTYPE)
     t = torch.rand(N, batch, sizes[-1], generator=g, dtype=DTYPE)
     return params, x, t, FAMILIES[family](len(sizes) - 1)
+
+
+def torch_func_spectrum(params: dict, x, t, trained: list[str]) -> torch.Tensor:
+    """Every eigenvalue (ascending) of ∂²E/∂θ² over the parameters `trained`, by torch.func
+    (reverse over reverse), for the BackpropNet whose named parameters are `params`."""
+    sizes = [params["layers.0.weight"].shape[1]] + [params[f"layers.{l}.weight"].shape[0]
+                                                     for l in range(len(params) // 2)]
+    net = BackpropNet(sizes, shared_bias=params["layers.0.bias"].dim() == 0)
+
+    def E(theta):
+        out = torch.func.functional_call(net, {**params, **theta}, (x,))
+        return 0.5 * (out - t).square().sum() / len(x)
+    H = hessian_rr(E)({n: params[n] for n in trained})
+    size = {n: params[n].numel() for n in trained}
+    P = sum(size.values())
+    return torch.linalg.eigvalsh(torch.cat([torch.cat([H[a][b].reshape(size[a], size[b]) for b in trained], 1)
+                                            for a in trained]).reshape(P, P))

@@ -3,6 +3,7 @@
     timing.py      interleaved repeats, medians, paired ratios; tables; Targets
     contenders.py  the plain eager loop, torch_bp's backends, whole train() runs, the scale passes
     train.py       section "train": the deck's network per round and in whole 10,000-round runs
+    sharpness.py   section "sharpness": the default run with and without λ_max logging; a sweep's
     scale.py       section "scale": a float32 784-1024-1024-10 network over batch sizes
     sweep.py       section "sweep" (only by name: minutes): many networks in one process against
                    one train.py run; on a GPU, 10^4 to 10^6 networks
@@ -27,12 +28,14 @@ from time import perf_counter
 import torch
 
 from bench.scale import bench_scale
+from bench.sharpness import bench_sharpness
 from bench.sweep import bench_sweep
 from bench.timing import Targets, usable_cores
 from bench.train import bench_train
 
-SECTIONS = {"train": bench_train, "scale": bench_scale, "sweep": bench_sweep}  # name -> section(settings, root, targets)
-IN_ALL = ("train", "scale")  # "all"; sweep (minutes of whole processes) runs only when named
+SECTIONS = {"train": bench_train, "sharpness": bench_sharpness, "scale": bench_scale,
+            "sweep": bench_sweep}  # name -> section(settings, root, targets)
+IN_ALL = ("train", "sharpness", "scale")  # "all"; sweep (minutes of whole processes) runs only when named
 
 
 @dataclass(frozen=True)

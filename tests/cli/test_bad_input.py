@@ -144,6 +144,9 @@ TRAIN_CASES = [
     # --figure-size, --dpi (the pictures')
     T("--figure-size", "8"), T("--figure-size", "0,4"), T("--figure-size", "8,nan"), T("--figure-size", ""),
     T("--dpi", "0"), T("--dpi", "x"),
+    # --sharpness-interval: 0 is off, so only below it, not an integer, or missing
+    T("--sharpness-interval", "-1"), T("--sharpness-interval", "1.5"), T("--sharpness-interval", "x"),
+    T("--sharpness-interval", ""), T("--sharpness-interval", "nan"), T("--sharpness-interval", names=["--sharpness-interval"]),
     # --save-interval
     T("--save-interval", "0"), T("--save-interval", "-1"), T("--save-interval", "x"), T("--save-interval", ""),
     T("--save-interval", "inf"), T("--save-interval", "5"),  # without --save-model

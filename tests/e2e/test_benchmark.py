@@ -14,6 +14,7 @@ def test_quick_benchmark_prints_every_table_and_target(tmp_path, capsys):
     out = capsys.readouterr().out
 
     for heading in ("== train:", "Per round, no setup", "Whole runs of", "train()'s logging",
+                    "== sharpness:", "The default run, 300 rounds", "A sweep's training",
                     "== scale:", "How the cost grows with the batch", "== targets =="):
         assert heading in out, f"heading {heading!r} missing from:\n{out}"
     for row in ("manual backend: ManualSGD", "autograd backend: AutogradSGD",
@@ -23,9 +24,10 @@ def test_quick_benchmark_prints_every_table_and_target(tmp_path, capsys):
     assert re.search(rf"written per round: events {NUMBER} B \+ history.csv {NUMBER} B\s+{NUMBER} B", out)
     assert re.search(rf"^\s+256\s+(\s*{NUMBER}){{8}}\s*$", out, re.M), "no scale row for batch 256"
     assert re.search(rf"python scripts/train.py --steps 300 .*\s{NUMBER}\s+{NUMBER}$", out, re.M), "no process figures"
-    # --quick measures batch 256 but not 4096: three train targets, two scale ones and one n/a
-    verdicts = re.findall(r"^\s+(PASS|MISS|n/a)\s+(train|scale): .*\(target ", out, re.M)
-    assert [v[1] for v in verdicts] == ["train"] * 3 + ["scale"] * 3, out
+    assert re.search(rf"ratio, with ÷ without\s+{NUMBER}$", out, re.M), "no sharpness ratio"
+    # --quick measures batch 256 but not 4096: three train targets, the sharpness one, two scale ones and one n/a
+    verdicts = re.findall(r"^\s+(PASS|MISS|n/a)\s+(train|sharpness|scale): .*\(target ", out, re.M)
+    assert [v[1] for v in verdicts] == ["train"] * 3 + ["sharpness"] + ["scale"] * 3, out
     assert verdicts[-1][0] == "n/a"
 
     figures = json.loads(out_json.read_text())
@@ -34,5 +36,6 @@ def test_quick_benchmark_prints_every_table_and_target(tmp_path, capsys):
     assert figures["train"]["logging"]["event_bytes_per_round"] > 0
     peaks = figures["scale"]["batches"]["256"]["peak_kib"]
     assert peaks["manual"] > 0 and peaks["autograd"] > 0  # the gradients alone are ~7 MiB
-    assert len(figures["targets"]) == 6
+    assert len(figures["targets"]) == 7
+    assert figures["sharpness"]["run_ratio"] > 0 and figures["sharpness"]["interval"] == 1000
     assert figures["train"]["processes"]["train_over_plain"] > 0

@@ -61,8 +61,11 @@ def test_event_file_matches_deck_table_and_oracle(deck_run, oracle_errors):
     expected_tags = {"loss/total", "loss/o1", "loss/o2"} | {f"weights/w{k}" for k in range(1, 9)} \
         | {"bias/b1", "bias/b2"} | {f"grad/w{k}" for k in range(1, 9)} | {"grad/b1", "grad/b2"} \
         | {"loss/all_data_after_last_update", "loss/log10_all_data_after_last_update"} \
-        | {"loss/log10_total"}  # HParams' metrics, logged once at the end; log10 E_total, the first card
+        | {"loss/log10_total"} \
+        | {"curvature/sharpness", "curvature/two_over_lr"}
+    # HParams' metrics, logged once at the end; log10 E_total, the first card; λ_max and 2/η, measured rounds only
     assert set(scalars) == expected_tags
+    assert sorted(scalars["curvature/sharpness"]) == [1, 1000, 2000, 3000]  # the default sharpness interval
     assert all(f"{scalars['loss/log10_total'][r]:.6f}" == f"{math.log10(loss[r]):.6f}" for r in (1, 300, 3300))
     assert list(scalars["loss/all_data_after_last_update"]) == [3300]
 
@@ -93,7 +96,7 @@ def test_backends_agree_over_thousands_of_rounds(tmp_path, train_script, deck_ru
     for column in manual:
         torch.testing.assert_close(torch.tensor(autograd[column], dtype=torch.float64),
                                    torch.tensor(manual[column], dtype=torch.float64),
-                                   **TRAJECTORY, msg=lambda m, c=column: f"{c}: {m}")
+                                   **TRAJECTORY, equal_nan=True, msg=lambda m, c=column: f"{c}: {m}")
 
 
 def test_check_grads_logs_a_tiny_difference(tmp_path, train_script, capsys):

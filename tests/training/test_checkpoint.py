@@ -397,6 +397,7 @@ SETTINGS = {
     "save_interval": COUNT_OR_NULL,
     "check_grads": BOOL,
     "graph": BOOL,
+    "sharpness_interval": ("an integer >= 0 (0: off)", [0, 1, 1000], [-1, 1.5, True, None, "100"]),
 }
 
 

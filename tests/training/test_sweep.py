@@ -19,7 +19,7 @@ from torch_bp.core import chain_rule
 from torch_bp.training.checkpoint import load_checkpoint
 from torch_bp.training.sweep import StackedNets
 from torch_bp.cli.args import lr_values, seed_values
-from torch_bp.training.sweep_run import RESULT_COLUMNS, SweepConfig, SweepRun
+from torch_bp.training.sweep_run import RESULT_COLUMNS, SHARPNESS_COLUMNS, SweepConfig, SweepRun
 from torch_bp.training import NonFiniteLoss, TrainConfig, train
 
 SAME_RUN = dict(rtol=1e-12, atol=1e-15)
@@ -177,8 +177,8 @@ def test_sweep_folder(tmp_path, sweep_script, capsys):
     assert "results:" in capsys.readouterr().out
     with open(logdir / "results.csv") as f:
         reader = csv.reader(f)
-        assert next(reader) == RESULT_COLUMNS == ["lr", "seed", "final_loss", "min_loss", "rounds_to_target",
-                                                  "diverged"]
+        assert next(reader) == RESULT_COLUMNS + SHARPNESS_COLUMNS == [
+            "lr", "seed", "final_loss", "min_loss", "rounds_to_target", "diverged", "sharpness_start", "sharpness_end"]
         rows = list(reader)
     assert [(float(r[0]), int(r[1])) for r in rows] == [(lr, s) for s in (0, 1) for lr in (0.5, 2.0, 8.0)]
     z = np.load(logdir / "losses.npz")
@@ -223,6 +223,7 @@ BAD = [
     ["--lr", "nan"], ["--seeds", "3:1"], ["--seeds", "x"], ["--seeds", "-1"], ["--steps", "0"],
     ["--dataset", "nope"], ["--sizes", "3,2"], ["--device", "nope"], ["--init", "/no/such.json"],
     ["--data", "/no/such.csv"], ["--target-loss", "0"], ["--log-interval", "0"], ["--bogus"],
+    ["--no-sharpness=yes"],
 ]
 
 

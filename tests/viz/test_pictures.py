@@ -133,6 +133,26 @@ def test_mini_batch_loss_shows_the_error_on_all_data(tmp_path, train_script):
     assert not any("slide 40" in t for t in texts)  # not the deck's setting
 
 
+@pytest.mark.parametrize("interval", [10, 0])
+def test_the_loss_figure_shows_sharpness_against_two_over_lr(tmp_path, train_script, interval):
+    logdir = tmp_path / "run"
+    assert train_script.main(["--steps", "40", "--sharpness-interval", str(interval), "--lr", "0.25",
+                              "--logdir", str(logdir), "--no-graph"]) == 0
+    columns, data = figures.read_history(logdir)
+    fig = figures.loss_figure(columns, data, json.loads((logdir / "config.json").read_text()))
+    if not interval:
+        assert len(fig.axes) == 1
+        return
+    below = fig.axes[1]
+    (lam, two), h = below.get_lines(), read_history(logdir)
+    measured = [k for k, v in enumerate(h["curvature/sharpness"]) if v == v]
+    assert list(lam.get_xdata()) == [1, 10, 20, 30, 40] == [h["round"][k] for k in measured]
+    assert list(lam.get_ydata()) == [h["curvature/sharpness"][k] for k in measured]
+    assert set(two.get_ydata()) == {8.0} and below.get_yscale() == "log"  # 2/η for η = 0.25
+    texts = svg_texts(draw.save(fig, tmp_path / "loss", formats=("svg",))[0])
+    assert "2/η: gradient descent is stable while λ_max < 2/η" in texts
+
+
 def test_large_runs_draw_loss_and_norms_only(tmp_path, train_script):
     logdir = tmp_path / "wide"
     data = tmp_path / "d.json"

@@ -38,6 +38,9 @@ def build_parser() -> ArgumentParser:
                    help="sweep folder; default a new one under sweeps/ (not runs/: `make sweep-dashboard` shows them) named by date, time and settings")
     p.add_argument("--target-loss", type=setting("target_loss", number), default=d.target_loss, metavar="E",
                    help="rounds_to_target: the first round whose error on all data is <= E")
+    p.add_argument("--no-sharpness", dest="sharpness", action="store_false",
+                   help="leave out results.csv's sharpness_start and sharpness_end (λ_max of each network at "
+                   "its start and its end, all networks in one batched pass)")
     add_figure_flags(p, "figures/sweep.svg", "figures/sweep.png")
     return p
 
@@ -74,7 +77,8 @@ def draw(run: SweepRun, result, size=SLIDE_SIZE, dpi=SLIDE_DPI) -> None:
     lr, seed = run.lr.numpy(), run.seeds_of_networks()
     try:  # (plot_sweep writes each file whole or not at all)
         plot_sweep(run.logdir / "figures" / "sweep", lr, seed, result.final_loss, result.rounds_to_target,
-                   result.diverged, title=run.title(result), target_loss=run.cfg.target_loss, size=size, dpi=dpi)
+                   result.diverged, title=run.title(result), target_loss=run.cfg.target_loss, size=size, dpi=dpi,
+                   sharpness=None if result.sharpness_start is None else (result.sharpness_start, result.sharpness_end))
     except Exception as e:  # noqa: BLE001  the picture is a nicety
         print(f"note: figures/sweep.svg not drawn ({type(e).__name__}: {e})", file=sys.stderr)
 

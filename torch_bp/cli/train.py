@@ -48,6 +48,9 @@ def build_parser() -> ArgumentParser:
                    "--target-loss unless given (--steps counts the whole run)")
     p.add_argument("--target-loss", type=setting("target_loss", number), default=d.target_loss, metavar="E",
                    help="stop at the first logged round whose error on all data is <= E")
+    p.add_argument("--sharpness-interval", type=setting("sharpness_interval", integer), default=d.sharpness_interval,
+                   metavar="N", help="log λ_max (the largest eigenvalue of the Hessian of the error on all data) "
+                   "and 2/η at round 1 and every N-th round; 0: off")
     p.add_argument("--graph", action="store_true", default=argparse.SUPPRESS,
                    help="log the model graph (TensorBoard's Graphs; the network picture in figures/ says more)")
     p.add_argument("--no-graph", dest="graph", action="store_false", default=argparse.SUPPRESS,

@@ -125,7 +125,7 @@ def _is_number(v) -> bool:
 # config key: (what it must be, the check), the configs' own rules; keys not listed (meta, ...)
 # are not used on resume
 CONFIG_TYPES = {key: RULES[key] for key in (*DECIDING, "logdir", "steps", "log_interval", "target_loss",
-                                            "save_interval", "check_grads", "graph")}
+                                            "save_interval", "check_grads", "graph", "sharpness_interval")}
 
 
 def _check_contents(state: dict) -> str | None:

@@ -29,7 +29,9 @@ DRY_RUN_STEPS = 3
 DECIDING = ("lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
             "batch_size", "shuffle", "seed")
 # Kept from the checkpoint unless given again: how far the run goes, and how it logs.
-KEPT_UNLESS_GIVEN = ("steps", "log_interval", "target_loss", "check_grads")
+KEPT_UNLESS_GIVEN = ("steps", "log_interval", "target_loss", "check_grads", "sharpness_interval")
+# A checkpoint written before a setting existed ran without it: these values, not the defaults.
+BEFORE_IT_EXISTED = {"sharpness_interval": 0}
 # Kept too, unless given, where the run goes on in its own folder: where it checkpoints (a
 # resumed run that forgot them would end, when stopped again, with no checkpoint at all).
 KEPT_IN_ITS_FOLDER = ("save_model", "save_interval")
@@ -100,6 +102,8 @@ RULES: dict[str, tuple[str, Callable]] = {
     "save_interval": ("an integer >= 1 or null", _optional(_count)),
     "resume": ("a file name or null", _optional(_text)),
     "graph": ("true or false", _flag),
+    "sharpness_interval": ("an integer >= 0 (0: off)", lambda v: _is_int(v) and v >= 0),
+    "sharpness": ("true or false", _flag),
 }
 
 
@@ -149,6 +153,7 @@ class TrainConfig(RunConfig):
     save_interval: int | None = None  # ... and every n rounds
     resume: str | None = None        # checkpoint to continue from
     graph: bool = False              # log the model graph (a TorchScript trace; the network picture says more)
+    sharpness_interval: int = 1000   # log λ_max and 2/η at round 1 and every n-th (training/curvature.py); 0: off
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,7 @@ class SweepConfig(RunConfig):
     lr: tuple = (DECK_LR,)           # η of each network
     seeds: tuple = (0,)              # each seed trains every η
     log_interval: int = 10           # keep every network's error every n-th round (and rounds 1 and last)
+    sharpness: bool = True           # λ_max of each network at its start and its end (results.csv)
 
     EACH = {"lr": "lr", "seeds": "seed"}
 
@@ -252,8 +258,9 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
     """The settings of a run resumed from a checkpoint whose config is `saved`.
 
     The settings that decide the numbers (DECIDING) come from the checkpoint; one given with
-    another value is refused (ConfigError naming it). steps, log_interval, target_loss and
-    check_grads come from the checkpoint unless given; the run folder too, unless logdir is
+    another value is refused (ConfigError naming it). steps, log_interval, target_loss,
+    check_grads and sharpness_interval come from the checkpoint unless given (a checkpoint from
+    before sharpness_interval existed: 0, BEFORE_IT_EXISTED); the run folder too, unless logdir is
     given, and then (in its own folder only) save_model and save_interval: a resumed run that is
     stopped again still checkpoints where the original did; a new folder's never overwrites it.
     given: the settings the caller chose; None: those that differ from TrainConfig()'s defaults
@@ -273,6 +280,8 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
     for key in kept:
         if key not in given and key in saved:
             changes[key] = saved[key]
+        elif key not in given and key in BEFORE_IT_EXISTED:
+            changes[key] = BEFORE_IT_EXISTED[key]
     return dataclasses.replace(cfg, **changes)
 
 

@@ -20,6 +20,8 @@ from tensorboard.compat.proto.versions_pb2 import VersionDef
 from torch.utils.tensorboard import summary as tbs
 from torch.utils.tensorboard._pytorch_graph import _set_model_to_eval, parse
 
+from .curvature import SHARPNESS, TWO_OVER_LR
+
 HPARAMS_METRIC = "loss/all_data_after_last_update"  # E on all data once the run is over: one value
 # ... and its log10, which HParams' four decimals show at 1e-5 (-4.4547, where E itself reads 0.0000)
 HPARAMS_LOG10 = "loss/log10_all_data_after_last_update"
@@ -64,6 +66,8 @@ def layout(columns: list[str]) -> dict:
     loss.update({f"E_{c[5:]}": ["Multiline", [f"^{c}$"]] for c in columns if re.fullmatch(r"loss/o\d+", c)})
     charts = {"Loss": loss, "Weights": charts("weights/"), "Biases": charts("bias/"),
               "Gradients ∂E/∂θ": charts("grad/")}
+    if SHARPNESS in columns:
+        charts["Curvature"] = {"λ_max and 2/η": ["Multiline", [f"^{SHARPNESS}$", f"^{TWO_OVER_LR}$"]]}
     if "check/max_abs_diff" in columns:
         charts["Checks"] = {"max |autograd − manual|": ["Multiline", ["^check/max_abs_diff$"]]}
     return {k: v for k, v in charts.items() if v}

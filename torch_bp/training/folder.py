@@ -167,7 +167,9 @@ class RunFolder:
 
     def __init__(self, path: Path, columns: list[str], history, events: EventWriter, lock: int):
         self.path, self.columns, self.history, self.events, self.lock = path, columns, history, events, lock
-        self.rows = ScalarRows(columns)
+        self.dense = sum(not c.startswith("curvature/") for c in columns)  # the curvature columns come last
+        self.rows = ScalarRows(columns[:self.dense])
+        self.sparse = ScalarRows(columns[self.dense:]) if self.dense < len(columns) else None
         # the error's fall as TensorBoard's first card shows it: log10 E_total (events only, not history.csv)
         self.log10 = ScalarRows([LOG10_LOSS]) if "loss/total" in columns else None
         self.set_aside: tuple[Path, int, int] | None = None  # resume: (file, first, last round) moved there
@@ -234,7 +236,10 @@ class RunFolder:
         for step, row in zip(steps.tolist(), block.tolist()):
             text.write(f"{step},{','.join(map(repr, row))}\n")
         self.history.write(text.getvalue())
-        self.events.write_bytes(self.rows.encode(steps, walls, block))
+        self.events.write_bytes(self.rows.encode(steps, walls, block[:, :self.dense]))
+        if self.sparse is not None:  # λ_max and 2/η: to the events at the rounds measured only (NaN elsewhere)
+            measured = np.isfinite(block[:, self.dense])
+            self.events.write_bytes(self.sparse.encode(steps[measured], walls[measured], block[measured, self.dense:]))
         if self.log10 is not None:
             k = self.columns.index("loss/total")
             with np.errstate(divide="ignore"):  # E = 0 exactly: -inf, as log10 says

@@ -77,6 +77,8 @@ class SweepResult:
     rounds_to_target: np.ndarray  # (N,) first round whose error is <= target_loss; 0: never (or no target)
     diverged_at: np.ndarray       # (N,) first round whose error is not finite; 0: none
     stopped: bool = False         # stop() asked to end early
+    sharpness_start: np.ndarray | None = None  # (N,) λ_max before the first update (sweep_run.py; None: off)
+    sharpness_end: np.ndarray | None = None    # (N,) λ_max after the last update; NaN if diverged
 
     @property
     def diverged(self) -> np.ndarray:  # (N,) bool: a non-finite error at some round or at the end

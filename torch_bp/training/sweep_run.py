@@ -6,10 +6,14 @@ Its folder holds:
                         (final_loss: E on all data after the last update; min_loss: the least
                         finite E over the rounds and the end; rounds_to_target: the first round
                         whose E, before that round's update, is <= target_loss, empty if none
-                        or no target; diverged: 1 if E became non-finite, the network then frozen)
+                        or no target; diverged: 1 if E became non-finite, the network then frozen),
+                        then (unless sharpness is off) sharpness_start,sharpness_end: λ_max, the
+                        largest eigenvalue of the Hessian of E on all data over the trained
+                        parameters, before the first update and after the last (nan if diverged;
+                        all networks in one batched pass, training/curvature.py)
     losses.npz          numpy arrays: rounds (R,) the logged rounds; loss (N, R) E on all data
                         at those rounds, row k = results.csv's row k, NaN after divergence;
-                        lr (N,), seed (N,), final_loss (N,)
+                        lr (N,), seed (N,), final_loss (N,), and sharpness_start, sharpness_end (N,)
     figures/sweep.svg   final error (and rounds to target) against η, log axes, one line per seed
     figures/sweep.png
     events.out.tfevents.*   TensorBoard: the HParams experiment (η, seed -> sweep/* metrics)
@@ -36,6 +40,7 @@ import torch_bp_launch as signals
 from torch_bp.core.files import atomic_file, atomic_write
 
 from .config import SweepConfig, check_device, validate
+from .curvature import largest_eigenvalue
 from .dashboard import dashboard_hint, dashboard_url
 from .folder import claim_new_logdir, new_run_id
 from .setup import build_model, check_memory, default_logdir, initial_values, resolve_paths, run_data, run_meta
@@ -43,6 +48,7 @@ from .sweep import Progress, StackedNets, SweepResult, sweep
 from .sweep_events import write_events
 
 RESULT_COLUMNS = ["lr", "seed", "final_loss", "min_loss", "rounds_to_target", "diverged"]
+SHARPNESS_COLUMNS = ["sharpness_start", "sharpness_end"]  # after RESULT_COLUMNS unless sharpness is off
 CPU_THREADS = 1  # torch threads while a sweep trains on the CPU
 
 
@@ -108,16 +114,26 @@ class SweepRun:
         if self.device.type == "cpu":  # every op is tiny: a second thread costs more than it saves
             torch.set_num_threads(CPU_THREADS)  # (and stalls badly when other processes share the cores)
         with signals.deferred():
+            start = self.sharpness()
             result = sweep(self.nets, self.lr, self.inputs, self.targets, cfg.steps,
                            seeds=self.seeds, network_seed=self.network_seed, batch_size=cfg.batch_size,
                            shuffle=cfg.shuffle, train_bias=cfg.train_bias, target_loss=cfg.target_loss,
                            log_interval=cfg.log_interval, stop=lambda: bool(signals.caught()),
                            cuda_graph=self.device.type == "cuda" and self.full_batch,
                            progress=Progress(self.err))
+            if start is not None:
+                end = np.where(result.diverged, np.nan, self.sharpness())
+                result = dataclasses.replace(result, sharpness_start=start, sharpness_end=end)
             self.signum = signals.caught()
         torch.set_num_threads(threads)
         self.seconds = time.monotonic() - t0
         return result
+
+    def sharpness(self) -> np.ndarray | None:
+        """(N,) every network's λ_max now, in one batched pass; None when sharpness is off."""
+        if not self.cfg.sharpness:
+            return None
+        return largest_eigenvalue(self.nets, self.inputs, self.targets, self.cfg.train_bias).cpu().numpy()
 
     # ---- what a sweep writes --------------------------------------------------------------
     def seeds_of_networks(self) -> np.ndarray:
@@ -127,13 +143,17 @@ class SweepRun:
     def write(self, res: SweepResult) -> None:
         lr, seed = self.lr.numpy(), self.seeds_of_networks()
         diverged = res.diverged
-        lines = [",".join(RESULT_COLUMNS)]  # floats as repr: shortest text that reads back exactly
-        for row in zip(lr.tolist(), seed.tolist(), res.final_loss.tolist(), res.min_loss.tolist(),
-                       res.rounds_to_target.tolist(), diverged.tolist()):
-            lines.append(f"{row[0]!r},{row[1]},{row[2]!r},{row[3]!r},{row[4] or ''},{int(row[5])}")
+        sharp = res.sharpness_start is not None
+        lines = [",".join(RESULT_COLUMNS + SHARPNESS_COLUMNS * sharp)]  # floats as repr: shortest text that reads back exactly
+        ends = zip(res.sharpness_start.tolist(), res.sharpness_end.tolist()) if sharp else [()] * len(lr)
+        for row, end in zip(zip(lr.tolist(), seed.tolist(), res.final_loss.tolist(), res.min_loss.tolist(),
+                                res.rounds_to_target.tolist(), diverged.tolist()), ends):
+            lines.append(f"{row[0]!r},{row[1]},{row[2]!r},{row[3]!r},{row[4] or ''},{int(row[5])}"
+                         + "".join(f",{v!r}" for v in end))
         atomic_write(self.logdir / "results.csv", ("\n".join(lines) + "\n").encode())
         with atomic_file(self.logdir / "losses.npz") as f:
-            np.savez(f, rounds=res.logged_rounds, loss=res.losses, lr=lr, seed=seed, final_loss=res.final_loss)
+            np.savez(f, rounds=res.logged_rounds, loss=res.losses, lr=lr, seed=seed, final_loss=res.final_loss,
+                     **({"sharpness_start": res.sharpness_start, "sharpness_end": res.sharpness_end} if sharp else {}))
         self.write_config()  # meta.status: finished, or interrupted after how many rounds
         write_events(self.logdir, json.dumps(self.cfg.to_dict(), indent=2), res, lr, seed, diverged,
                      self.err)

@@ -26,7 +26,7 @@ from torch_bp.core.deck import is_deck_setting
 from torch_bp.core.loss import half_sse
 from torch_bp.core.sgd import BACKENDS
 
-from . import dashboard, pictures
+from . import curvature, dashboard, pictures
 from .checkpoint import NonFiniteState, load_checkpoint, save_checkpoint
 from .config import ConfigError, Status, TrainConfig, check_device, check_places, is_own_run, resumed, validate
 from .console import Console
@@ -60,15 +60,17 @@ class Logger:
     written to the run folder), the terminal's error table."""
 
     def __init__(self, folder: RunFolder, capture: Capture, buffer: MetricsBuffer, console: Console,
-                 log_interval: int | None, steps: int, target_column: int, watch: LossWatch):
+                 log_interval: int | None, steps: int, target_column: int, watch: LossWatch,
+                 curv: curvature.Curvature):
         self.folder, self.capture, self.buffer, self.console = folder, capture, buffer, console
-        self.wants = logged_rounds(log_interval, steps)  # wants(r): is round r logged
+        logged, self.curvature = logged_rounds(log_interval, steps), curv
+        self.wants = lambda r: logged(r) or curv.due(r)  # wants(r): is round r logged (λ_max's rounds are)
         self.target_column, self.watch = target_column, watch
         self.t_flush = console.t_start
 
     def record(self, r: int, trace, inputs, targets) -> None:
         """Log round r: a row for history.csv and TensorBoard, a line of the terminal's table."""
-        self.buffer.record(r, self.capture(trace, inputs, targets))
+        self.buffer.record(r, self.capture(trace, inputs, targets) + self.curvature(r))
         if self.console.is_table_round(r):
             self.console.row(r, trace.loss.item(), self.error())
 
@@ -130,7 +132,8 @@ class Trainer:
         self.start = self._load_checkpoint(cfg) if self.checkpoint is not None else 0
         self.full_loss = not self.stream.full_batch
         self.per_scalar = sum(p.numel() for p in model.parameters()) <= MAX_SCALAR_PARAMETERS
-        self.columns = columns(model, cfg.sizes[-1], self.full_loss, cfg.check_grads, self.per_scalar)
+        self.columns = (columns(model, cfg.sizes[-1], self.full_loss, cfg.check_grads, self.per_scalar)
+                        + curvature.columns(cfg.sharpness_interval))
         self.cfg = replace(cfg, meta=run_meta(cfg, len(inputs)))
         if self.checkpoint is not None:
             check_same_data(self.checkpoint["config"], self.cfg)
@@ -223,7 +226,8 @@ class Trainer:
         watch = LossWatch(cfg.device)
         log = Logger(folder, Capture(model, self.inputs, self.targets, self.full_loss, self.per_scalar, check),
                      MetricsBuffer(len(self.columns), folder.write_rows, cfg.device), console, cfg.log_interval,
-                     cfg.steps, self.columns.index("loss/full") if self.full_loss else 0, watch)
+                     cfg.steps, self.columns.index("loss/full") if self.full_loss else 0, watch,
+                     curvature.Curvature(model, self.inputs, self.targets, cfg))
         console.header()
         r, status = self.start, Status.FINISHED
         for r in range(self.start + 1, cfg.steps + 1):

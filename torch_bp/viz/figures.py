@@ -44,6 +44,9 @@ MAX_LEGEND = 12  # parameters named in a legend; more are drawn unnamed
 FEW_POINTS = 30  # a curve of this many points or fewer has each marked (a line alone hides how few)
 
 
+SHARPNESS, TWO_OVER_LR = "curvature/sharpness", "curvature/two_over_lr"  # history.csv's columns (training/curvature.py)
+
+
 def read_history(logdir: str | Path) -> tuple[list[str], np.ndarray]:
     """history.csv's column names and its rows (N, columns) float64; complete lines only."""
     lines = (Path(logdir) / "history.csv").read_text().splitlines(keepends=True)
@@ -90,10 +93,18 @@ def plain_log_y(ax) -> None:
 
 
 def loss_figure(columns, data, cfg, size=SLIDE_SIZE) -> Figure:
-    """E_total over rounds, log y; the deck's table points; the error on all data if mini-batch."""
+    """E_total over rounds, log y; the deck's table points; the error on all data if mini-batch;
+    below it, where the run logged them, λ_max and 2/η (curvature/*)."""
     with matplotlib.rc_context(FONTS):
         fig = Figure(figsize=size, layout="constrained")
-        _loss_lines(fig.subplots(), columns, data, cfg)
+        if SHARPNESS in columns:
+            ax, below = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+            _curvature_panel(below, columns, data)
+        else:
+            ax = fig.subplots()
+        _loss_lines(ax, columns, data, cfg)
+        if SHARPNESS in columns:
+            ax.set_xlabel("")  # the panel below names the shared axis
     return fig
 
 
@@ -118,6 +129,21 @@ def _loss_lines(ax, columns, data, cfg) -> None:
     what = "Error on all data" if full else "Error"
     ax.set_title(f"{what} before update {first:,}: {draw.num(data[0, shown])} → "
                  f"before update {last:,}: {draw.num(data[-1, shown])}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+
+
+def _curvature_panel(ax, columns, data) -> None:
+    """λ_max at the measured rounds (the others' cells are NaN) against 2/η, log y."""
+    measured = np.isfinite(data[:, columns.index(SHARPNESS)])
+    rounds = data[measured, 0]
+    _log_axis(ax, rounds, data[measured, columns.index(SHARPNESS)], color="#7570b3", lw=1.2,
+              label="λ_max, the Hessian's largest eigenvalue")
+    ax.plot(rounds, data[measured, columns.index(TWO_OVER_LR)], "--", color="black", lw=1.0,
+            label="2/η: stable while λ_max < 2/η")
+    plain_log_y(ax)
+    ax.set_xlabel("round")
+    ax.set_ylabel("sharpness")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
 

@@ -1,5 +1,6 @@
-"""A sweep's picture: final error (and rounds to the target error) against η, log axes, one
-line per seed; diverged networks marked × along the top edge."""
+"""A sweep's picture: final error (and rounds to the target error, and the sharpness λ_max at
+the start and the end beside the 2/η line) against η, log axes, one line per seed; diverged
+networks marked × along the top edge."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,16 +22,20 @@ FEW_TICKS = 8                # up to this many distinct η, each gets its own ti
 def plot_sweep(path_stem: Path, lr: np.ndarray, seed: np.ndarray, final_loss: np.ndarray,
                rounds_to_target: np.ndarray, diverged: np.ndarray, *, title: str,
                target_loss: float | None, size: tuple[float, float] = SLIDE_SIZE,
-               dpi: float = SLIDE_DPI) -> list[Path]:
+               dpi: float = SLIDE_DPI, sharpness: tuple[np.ndarray, np.ndarray] | None = None) -> list[Path]:
     """Write path_stem.svg (text as text) and path_stem.png, `size` inches (the PNG at `dpi`),
-    every text FONT_PT points and inside the canvas (constrained layout); returns their paths."""
+    every text FONT_PT points and inside the canvas (constrained layout); returns their paths.
+    sharpness: (λ_max at the start, at the end), each (N,): a last panel with the 2/η line."""
     matplotlib.rcParams["svg.fonttype"] = "none"  # labels stay text in the SVG
-    panels = 2 if target_loss is not None else 1
+    panels = (2 if target_loss is not None else 1) + (sharpness is not None)
     with matplotlib.rc_context(FONTS):
         fig = Figure(figsize=size, dpi=dpi, layout="constrained")  # labels and title kept on the canvas
         axes = fig.subplots(1, panels, squeeze=False)[0]
-        _plot_lines(axes, lr, seed, final_loss, rounds_to_target, diverged)
-        _label_axes(axes, lr, rounds_to_target, diverged, target_loss)
+        losses = axes[:panels - (sharpness is not None)]  # final error, and rounds to the target if any
+        _plot_lines(losses, lr, seed, final_loss, rounds_to_target, diverged)
+        _label_axes(losses, lr, rounds_to_target, diverged, target_loss)
+        if sharpness is not None:
+            _sharpness_panel(axes[-1], lr, seed, *sharpness)
         fig.suptitle(title)
         path_stem.parent.mkdir(parents=True, exist_ok=True)
         paths = [path_stem.with_suffix(".svg"), path_stem.with_suffix(".png")]
@@ -79,15 +84,36 @@ def _label_axes(axes, lr, rounds_to_target, diverged, target_loss) -> None:
         axes[0].plot([], [], "x", color="0.3", label="diverged (non-finite E)")
     if axes[0].get_legend_handles_labels()[0]:
         axes[0].legend(fontsize=FONT_PT)
-    plain = FuncFormatter(lambda v, _: f"{v:g}")  # 0.01, 100, 1e-06: no mathtext to typeset
-    etas = np.unique(lr)
     for ax in axes:
-        ax.grid(True, which="major", lw=0.5, alpha=0.5)
-        if len(etas) <= FEW_TICKS:  # each η named (a log axis would leave η = 2 unlabelled)
-            ax.set_xticks(etas, [f"{v:g}" for v in etas])
-            ax.xaxis.set_minor_locator(NullLocator())
-        else:
-            ax.xaxis.set_major_formatter(plain)
-            ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(NullFormatter())  # a short log axis labels its minor ticks: 3×10¹ 4×10¹ collide
+        _plain_ticks(ax, np.unique(lr))
+
+
+def _plain_ticks(ax, etas) -> None:
+    """A grid; each η named where there are few; plain tick labels (no mathtext)."""
+    plain = FuncFormatter(lambda v, _: f"{v:g}")  # 0.01, 100, 1e-06: no mathtext to typeset
+    ax.grid(True, which="major", lw=0.5, alpha=0.5)
+    if len(etas) <= FEW_TICKS:  # each η named (a log axis would leave η = 2 unlabelled)
+        ax.set_xticks(etas, [f"{v:g}" for v in etas])
+        ax.xaxis.set_minor_locator(NullLocator())
+    else:
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(NullFormatter())  # a short log axis labels its minor ticks: 3×10¹ 4×10¹ collide
+
+
+def _sharpness_panel(ax, lr, seed, start, end) -> None:
+    """λ_max at the start (thin) and the end (thick) against η, one colour per seed, and 2/η:
+    gradient descent on a quadratic is stable only while λ_max < 2/η."""
+    etas = np.unique(lr)
+    ax.plot(etas, 2 / etas, "--", color="black", lw=1.0, label="2/η")
+    for i, s in enumerate(dict.fromkeys(seed.tolist())):
+        k = np.flatnonzero(seed == s)
+        k = k[np.argsort(lr[k], kind="stable")]
+        k = k[::-(-len(k) // MAX_POINTS)]
+        marker = "o" if len(k) <= FEW_POINTS else None
+        line, = ax.plot(lr[k], end[k], lw=1.6, marker=marker, ms=4, label="λ_max at the end" if i == 0 else None)
+        ax.plot(lr[k], start[k], lw=0.8, ls=":", color=line.get_color(), label="at the start" if i == 0 else None)
+    ax.set(xscale="log", yscale="log", xlabel="learning rate η", ylabel="sharpness λ_max", title="λ_max and 2/η")
+    _plain_ticks(ax, etas)
+    ax.legend()
