@@ -31,7 +31,7 @@ import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from torch_bp.viz import draw
 from torch_bp.viz.slide import FONTS, SLIDE_DPI, SLIDE_SIZE
@@ -89,7 +89,11 @@ def plain_log_y(ax) -> None:
     plain = FuncFormatter(lambda v, _: f"{v:g}")
     lo, hi = ax.get_ylim()
     ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(plain if hi < 10 * lo else NullFormatter())  # under a decade: no major tick
+    if hi < 10 * lo:  # under a decade there may be no major tick: label 2, 3 and 5 times a power of ten
+        ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 3.0, 5.0)))
+        ax.yaxis.set_minor_formatter(plain)
+    else:
+        ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def loss_figure(columns, data, cfg, size=SLIDE_SIZE) -> Figure:
@@ -138,12 +142,12 @@ def _curvature_panel(ax, columns, data) -> None:
     measured = np.isfinite(data[:, columns.index(SHARPNESS)])
     rounds = data[measured, 0]
     _log_axis(ax, rounds, data[measured, columns.index(SHARPNESS)], color="#7570b3", lw=1.2,
-              label="λ_max, the Hessian's largest eigenvalue")
+              label="λ_max, the Hessian's largest eigenvalue (before the round's update)")
     ax.plot(rounds, data[measured, columns.index(TWO_OVER_LR)], "--", color="black", lw=1.0,
-            label="2/η: stable while λ_max < 2/η")
+            label="2/η: gradient descent is stable while λ_max < 2/η")
     plain_log_y(ax)
     ax.set_xlabel("round")
-    ax.set_ylabel("sharpness")
+    ax.set_ylabel("sharpness (log scale)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
 
