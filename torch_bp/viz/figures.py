@@ -149,7 +149,7 @@ def _curvature_panel(ax, columns, data) -> None:
     ax.set_xlabel("round")
     ax.set_ylabel("sharpness (log scale)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(loc="center right")  # the 2/η line runs along the top
 
 
 def parameters_figure(columns, data, size=SLIDE_SIZE) -> Figure:
