@@ -6,7 +6,10 @@ slides' formulas written out again); the sentences from the diagnosis definition
 docs/checking-your-working.md.
 """
 import json
-from decimal import Decimal
+import math
+import random
+import sys
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
 
 import pytest
 
@@ -191,3 +194,158 @@ def test_text_wraps_the_explanation_greedily_at_80_columns():
     assert " ".join(lines) == found.diagnosis.explanation and len(lines) > 1
     assert all(len(line) <= 80 for line in lines)
     assert all(len(a) + 1 + len(b.split()[0]) > 80 for a, b in zip(lines, lines[1:]))  # no room left on a line
+
+
+# --- What a written number claims ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("quantity,text,verdict", [
+    ("E_total", "0", "differs"),           # true 0.298: a bare "0" claims nothing, so it never agrees
+    ("E_total", "0.3", "agrees"),
+    ("dE_total/dw1", "0.0", "agrees"),     # true 0.000439: one decimal is a rounding like any other
+    ("dE_total/dw1", "0.00", "agrees"),
+    ("out_o1", "1", "agrees"),             # true 0.751: only a zero without decimals is special
+    ("E_o2", "0", "differs")])
+def test_a_number_claims_the_digits_it_shows(quantity, text, verdict):
+    assert diagnose({quantity: text}).rows[0].verdict == verdict
+
+
+def test_a_file_that_is_not_an_object_is_refused_in_words():
+    for values in (["net_h1", "0.3775"], "0.3775", 0.3775):
+        with pytest.raises(ValueError, match="expected a JSON object of quantity names to values"):
+            check.read_values(values)
+
+
+def test_a_slip_carried_on_says_so():
+    """net_h1 written with two digits swapped and the values after it worked from the slip: a
+    digit slip, carried on, and the sentence says the later values carry it."""
+    values = learner(DECK)
+    slipped = "0.3757"  # 0.3775 with its last two digits swapped
+    texts = {"net_h1": slipped, "out_h1": f"{1 / (1 + math.exp(-float(slipped))):.6f}"}
+    assert abs(float(texts["out_h1"]) - values["out_h1"]) > 1e-4  # the carried value is not the true one
+    d = diagnose(texts).diagnosis
+    assert d.mistake == "digit-slip"
+    assert d.explanation.endswith("0.3757 is 0.3775 with two adjacent digits swapped; your later values carry the slip on.")
+    alone = diagnose({"net_h1": slipped, "out_h1": written(values["out_h1"], 6, False)}).diagnosis
+    assert alone.explanation.endswith("0.3757 is 0.3775 with two adjacent digits swapped.")
+
+
+def test_the_step_to_redo_says_where_each_input_comes_from():
+    """out_h2 wrong after a right net_h1 and out_h1: its input net_h2 was not given, so it comes
+    from the learner's values (worked on from them); a wrong w+ names w (the setting) and the
+    gradient the learner gave (yours)."""
+    values = learner(DECK)
+    d = diagnose({"net_h1": "0.3775", "out_h2": "0.7"}).diagnosis
+    assert f"with net_h2 = {values['net_h2']:.10g} (from your values), gives" in d.explanation
+    d = diagnose({"dE_total/dw5": written(values["dE_total/dw5"], 9, False), "w5+": "0.5"}).diagnosis  # no η > 0 moves w5 up
+    assert d.mistake == "unknown"
+    given = float(written(values["dE_total/dw5"], 9, False))
+    assert f"with w5 = 0.4 (the setting), η = 0.5 (the setting), dE_total/dw5 = {given:.10g} (yours), gives" \
+        in d.explanation
+
+
+# --- The η a learning-rate case offers: found from what each w+ claims, shortest first -----------------
+
+W_NAMES = [f"w{k}" for k in range(1, 9)]
+OTHER_ETA = 1e6  # the setting's η, far from every η drawn below (never offered)
+
+
+def claims(w: float, g: float, eta: float, text: str) -> bool:
+    """Whether w − η·g, exactly, written as `text` claims (rounded or cut off at its last digit)."""
+    with localcontext() as ctx:
+        ctx.prec = 200
+        exact = Decimal(w) - Decimal(eta) * Decimal(g)
+        unit = Decimal(1).scaleb(Decimal(text).as_tuple().exponent)
+        return any(exact.quantize(unit, rounding=r) == Decimal(text) for r in (ROUND_HALF_EVEN, ROUND_DOWN))
+
+
+def claimed(fit, inside: float) -> tuple[float, float]:
+    """The interval of η around `inside` for which fit(η) holds, by bisection on fit alone."""
+    def edge(sign):
+        near, far = inside, inside
+        while fit(far):
+            near, far = far, far * 2 ** sign
+        for _ in range(200):
+            mid = (near + far) / 2
+            near, far = (mid, far) if fit(mid) else (near, mid)
+        return near
+    return edge(-1), edge(1)
+
+
+def shortest(low: float, high: float) -> float:
+    """The number of fewest significant digits in [low, high], the smallest of them."""
+    for digits in range(1, 16):
+        step = 10.0 ** (math.floor(math.log10(high)) - digits + 1)
+        eta = float(f"{max(math.ceil(low / step), 1) * step:.{digits}g}")  # a positive η
+        if eta <= high:
+            return eta
+    raise AssertionError("no η")
+
+
+def offered(w_by_name: dict, g_by_name: dict, texts: dict) -> list[float]:
+    setting = {**w_by_name, "η": OTHER_ETA}
+    exact = {f"dE_total/d{wn}": g for wn, g in g_by_name.items()}
+    return list(check._fitted_lrs(setting, exact, {f"{wn}+": t for wn, t in texts.items()}))
+
+
+def draw(rng: random.Random):
+    w, g = rng.uniform(-2, 2), rng.choice([-1, 1]) * 10 ** rng.uniform(-3, 0.5)
+    eta = 10 ** rng.uniform(-2, 1.5)
+    wplus = w - eta * g
+    digits = rng.randint(1, 7)
+    text = f"{wplus:.{digits}f}" if rng.random() < 0.5 else f"{math.trunc(wplus * 10 ** digits) / 10 ** digits:.{digits}f}"
+    return w, g, eta, text
+
+
+@pytest.mark.parametrize("wn", W_NAMES)
+def test_the_first_eta_offered_is_the_shortest_that_each_w_plus_allows(wn):
+    """One w+ at a time, of either sign and zero, rounded or cut off at 1 to 7 decimals: the
+    first η offered is the shortest in the interval of η for which w − η·g is written as the
+    learner wrote it (found by bisection on that alone), and every η offered is in it."""
+    rng = random.Random(wn)
+    for _ in range(60):
+        w, g, eta, text = draw(rng)
+        fit = lambda e: e > 0 and claims(w, g, e, text)  # noqa: E731
+        if not fit(eta):  # the cut-off text of a value within float rounding of its boundary
+            continue
+        low, high = claimed(fit, eta)
+        etas = offered({wn: w}, {wn: g}, {wn: text})
+        assert etas and etas[0] == shortest(low, high), (w, g, eta, text, etas[:3], low, high)
+        # within float64's rounding of (w − w+)/g of the interval (w − w+ cancels: the code widens by as much)
+        slack = 32 * sys.float_info.epsilon * ((abs(w) + abs(float(text))) / abs(g) + high)
+        assert all(low - slack <= e <= high + slack for e in etas), (w, g, text, etas, low, high)
+
+
+@pytest.mark.parametrize("text", ["0.0", "-0.0", "0.00", "-0.000"])
+def test_a_zero_w_plus_may_be_cut_off_from_either_side(text):
+    """w = −0.75, g = −1: w+ = η − 0.75. A w+ written as a zero (or a negative zero) may be a
+    negative value cut off toward zero, so an η down to 0.75 − unit fits (rounding alone would
+    stop at 0.75 − unit/2); for "0.0" the first η offered is 0.7, the shortest in the interval."""
+    unit = 10.0 ** -(len(text.split(".")[1]))
+    assert claims(-0.75, -1.0, 0.75 - 0.9 * unit, text)  # the oracle agrees: cut off from below
+    etas = offered({"w5": -0.75}, {"w5": -1.0}, {"w5": text})
+    assert etas[0] == 0.7 or unit < 0.1  # finer zeros: the interval's ends are whole numbers of units
+    assert min(etas) <= 0.75 - 0.9 * unit
+
+
+def test_the_first_eta_offered_fits_every_w_plus_together():
+    """Two w+ of one learner (one η): the first η offered fits both, and is the shortest that does."""
+    rng = random.Random(2)
+    for _ in range(60):
+        (w1, g1, eta, t1), (w2, g2, _, _) = draw(rng), draw(rng)
+        digits = rng.randint(2, 6)
+        t2 = f"{w2 - eta * g2:.{digits}f}"
+        fit = lambda e: e > 0 and claims(w1, g1, e, t1) and claims(w2, g2, e, t2)  # noqa: E731
+        if not fit(eta):
+            continue
+        low, high = claimed(fit, eta)
+        etas = offered({"w2": w1, "w7": w2}, {"w2": g1, "w7": g2}, {"w2": t1, "w7": t2})
+        assert etas[0] == shortest(low, high), (t1, t2, etas[:3], low, high)
+
+
+def test_an_eta_offered_has_at_most_15_significant_digits():
+    """What float64 writes back unchanged: the η a learner is told is a number they can type."""
+    rng = random.Random(3)
+    for _ in range(40):
+        w, g, eta, text = draw(rng)
+        etas = offered({"w4": w}, {"w4": g}, {"w4": text})
+        assert all(len(Decimal(repr(e)).normalize().as_tuple().digits) <= 15 for e in etas)

@@ -155,7 +155,9 @@ def _fitted_lrs(setting, exact, given):
             continue
         text = Decimal(given[f"{wn}+"])
         unit = Decimal(1).scaleb(text.as_tuple().exponent)
-        low, high = (text - unit / 2, text + unit) if text >= 0 else (text - unit, text + unit / 2)
+        # the w+ that round or cut off to text: cut off toward zero, a zero may come from either side
+        low, high = (text - unit, text + unit) if text == 0 else (
+            (text - unit / 2, text + unit) if text > 0 else (text - unit, text + unit / 2))
         g = exact[f"dE_total/d{wn}"]
         for whose, g in (("true", g), ("own", float(given.get(f"dE_total/d{wn}", g)))):
             if g != 0:  # η = (w − w+)/g over w+ in [low, high], widened by float64's rounding of
