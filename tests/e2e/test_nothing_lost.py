@@ -7,6 +7,7 @@ a signal is sent by the process to itself at a point it has reached (no sleeps, 
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import torch_bp_launch
 from conftest import ROOT, drop_file_capabilities, load_script, one_line, snapshot
 from torch_bp.training import sweep_run
 from torch_bp.training.checkpoint import load_checkpoint, save_checkpoint
+from torch_bp.training.config import SweepConfig, TrainConfig
 
 QUICK = ["--no-graph", "--steps", "5"]
 
@@ -398,3 +400,112 @@ def test_plot_on_a_deeply_nested_config_is_one_line(real_run, tmp_path, capsys):
     (folder / "config.json").write_text("[" * 100_000 + "]" * 100_000)
     status, err = run(load_script("plot"), capsys, folder, "-o", tmp_path / "c.png")
     assert status == 2 and "malformed" in one_line(err), err
+
+
+def test_every_error_line_is_capped_whatever_the_message(capsys):
+    """Item 12, class: a message that echoes its value uncut (sweep.py's --figure-size printed
+    its text with !r), caught by the cap on every error line (fail and ArgumentParser.error)."""
+    with pytest.raises(SystemExit):
+        load_script("sweep").main(["--figure-size", "1," * 500_000 + "1"])
+    line = one_line(capsys.readouterr().err)
+    assert len(line) < 1500 and "characters" in line and line.endswith("(see --help)"), line[:200]
+
+
+def test_a_sweep_of_many_seeds_prints_a_bounded_summary(tmp_path):
+    """Item 12: 10,000 seeds printed 10,003 lines; now ~10 seed lines, then one for all."""
+    out = io.StringIO()
+    run = sweep_run.SweepRun(SweepConfig(seeds=tuple(range(40)), lr=(0.1, 1.0), steps=2, logdir=str(tmp_path / "s")),
+                             out=out, err=io.StringIO())
+    result = run.run()
+    run.close()
+    run.print_summary(result)
+    lines = out.getvalue().splitlines()
+    seed_lines = [ln for ln in lines if ln.startswith("seed ")]
+    assert len(seed_lines) == sweep_run.SHOWN_SEEDS and len(lines) <= sweep_run.SHOWN_SEEDS + 4, lines
+    assert any("all 40 seeds" in ln and "30 more seeds" in ln for ln in lines), lines
+
+
+# ---- 14. output failures are about output ---------------------------------------------------------
+
+class FailingOutput(io.StringIO):
+    """A terminal that takes `lines` lines, then fails as a pipe whose reader has gone does."""
+
+    def __init__(self, lines: int):
+        super().__init__()
+        self.left = lines
+
+    def write(self, text):
+        if self.left <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.left -= text.count("\n")
+        return super().write(text)
+
+
+def test_a_failing_output_stops_the_run_with_its_files_whole(tmp_path):
+    """Item 14: a run whose terminal fails stops after that round, its logs whole and its
+    checkpoint written (the run folder has nothing to do with it)."""
+    from torch_bp.training.trainer import train
+    ck = tmp_path / "ck.pt"
+    result = train(TrainConfig(steps=3000, logdir=str(tmp_path / "run"), save_model=str(ck)),
+                   out=FailingOutput(3), err=io.StringIO())
+    assert isinstance(result.output_failed, BrokenPipeError) and result.checkpoint == str(ck)
+    assert result.rounds < 3000 and load_checkpoint(ck)["round"] == result.rounds
+    rows = (tmp_path / "run" / "history.csv").read_text().splitlines()
+    assert int(rows[-1].split(",")[0]) == result.rounds and len({r.count(",") for r in rows}) == 1
+
+
+def command(script: str, *argv, shell_redirect: str = "", env=None) -> subprocess.CompletedProcess:
+    line = " ".join([sys.executable, str(ROOT / "scripts" / f"{script}.py"), *map(str, argv)])
+    return subprocess.run(["bash", "-c", f"{line} {shell_redirect}"], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_train_into_a_closed_pipe_says_standard_output(tmp_path):
+    """Item 14: `train.py | head -3` said the run folder failed and named a checkpoint that did
+    not exist; now one line naming standard output, exit 1, its files whole, no --resume."""
+    p = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "train.py"), "--steps", "3000", "--logdir",
+                          str(tmp_path / "run")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(3):
+        p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait(timeout=120) == 1
+    line = one_line(err)
+    assert "standard output failed (Broken pipe)" in line and "--resume" not in line, line
+    rows = (tmp_path / "run" / "history.csv").read_text().splitlines()
+    assert f"round {rows[-1].split(',')[0]}," in line
+
+
+def test_train_into_a_full_disk_names_its_checkpoint(tmp_path):
+    """Item 14: stdout on /dev/full: one line, exit 1, the checkpoint written and named."""
+    ck = tmp_path / "ck.pt"
+    r = command("train", "--steps", "600", "--logdir", tmp_path / "run", "--save-model", ck,
+                shell_redirect=">/dev/full")
+    line = one_line(r.stderr)
+    assert r.returncode == 1 and "standard output failed (No space left on device)" in line, line
+    assert f"--resume {ck} continues it" in line and load_checkpoint(ck)["round"] >= 1
+
+
+def test_a_closed_standard_output_is_refused_at_the_start(tmp_path):
+    """Item 14 (and 13: `train.py >&-` ended a finished run in a traceback): exit 2, nothing written."""
+    r = command("train", "--steps", "5", "--logdir", tmp_path / "run", shell_redirect=">&-")
+    assert r.returncode == 2 and "standard output is closed" in one_line(r.stderr)
+    assert not (tmp_path / "run").exists()
+
+
+def test_another_command_on_a_full_output_says_standard_output(tmp_path):
+    """Item 14, class: sweep.py (and explain.py, plot.py) on /dev/full ended in a traceback."""
+    r = command("sweep", "--steps", "3", "--logdir", tmp_path / "s", shell_redirect=">/dev/full")
+    assert r.returncode == 1 and "standard output failed (No space left on device)" in one_line(r.stderr)
+
+
+@pytest.mark.parametrize("script", ["explain", "sweep"])
+def test_the_c_locale_writes_the_notation(script, tmp_path):
+    """Item 13: under LC_ALL=C PYTHONUTF8=0 explain.py ended in a UnicodeEncodeError traceback,
+    and sweep.py wrote everything, then said "bad input" (exit 2)."""
+    argv = ["--steps", "3", "--logdir", tmp_path / "s"] if script == "sweep" else []
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / f"{script}.py"), *map(str, argv)],
+                       capture_output=True, env=env, timeout=120)
+    assert r.returncode == 0 and r.stderr == b"", r.stderr[-500:]
+    assert "η".encode() in r.stdout

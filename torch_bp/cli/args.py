@@ -19,6 +19,7 @@ from torch_bp.core.data import DATASETS
 from torch_bp.training.config import ConfigError, check_device, check_value
 
 INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes "1_000" and other scripts' digits
+MAX_LINE = 1000  # an error line's characters: whatever value it echoes, never megabytes
 
 
 class InputError(ValueError):
@@ -43,7 +44,7 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(**kwargs)
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {capped(message)} (see --help)\n")
 
     def explicit(self, argv) -> set[str]:
         """The dests the user set on the command line (not left at their defaults)."""
@@ -68,8 +69,17 @@ def message(error: ValueError) -> str:
 
 
 def fail(prog: str, text: str, status: int = 2) -> int:
-    print(f"{prog}: error: {text}", file=sys.stderr)
+    print(f"{prog}: error: {capped(text)}", file=sys.stderr)
     return status
+
+
+def capped(text: str, limit: int = MAX_LINE) -> str:
+    """`text` on one line of at most about `limit` characters: its start and end, and how long
+    it was (the last line of defence; each message cuts the value it names with numbers.shown)."""
+    text = " ".join(text.splitlines())
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit // 2]} ... ({len(text):,} characters) ... {text[-limit // 4:]}"
 
 
 # ---- syntax ------------------------------------------------------------------------------
