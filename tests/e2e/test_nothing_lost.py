@@ -425,6 +425,37 @@ def test_a_sweep_of_many_seeds_prints_a_bounded_summary(tmp_path):
     assert any("all 40 seeds" in ln and "30 more seeds" in ln for ln in lines), lines
 
 
+@pytest.mark.parametrize("argv, said", [
+    (["--lr", "0.01:1:100000000"], "COUNT must be in [1, 1,000,000]"),  # 10^8 η: minutes of geomspace, then gigabytes
+    (["--seeds", "0:1000000000"], "1,000,000,000 seeds, more than the 10,000"),  # class: the seeds' range, built whole
+])
+def test_a_sweeps_counts_are_bounded_before_anything_is_built(argv, said, sweep_script, tmp_path, capsys):
+    """Item 12: sweeps of 10^7-10^9 η (or seeds) ran for minutes with nothing said; now refused
+    at once, one line, no folder."""
+    with pytest.raises(SystemExit) as e:
+        sweep_script.main([*argv, "--logdir", str(tmp_path / "s")])
+    assert e.value.code == 2 and said in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_sweep_config_bounds_its_counts_as_a_library():
+    """Item 12, class: the library's own door (SweepConfig), not only the command line's."""
+    from torch_bp.training.config import ConfigError, validate
+    with pytest.raises(ConfigError, match="10,001 values, more than the 10,000"):
+        validate(SweepConfig(seeds=tuple(range(10_001))))
+    validate(SweepConfig(seeds=tuple(range(10_000))))
+
+
+def test_explain_rounds_are_bounded(capsys):
+    """Item 12: explain.py --rounds 10^12 ran with no bound and no progress."""
+    from torch_bp.explain import report
+    with pytest.raises(SystemExit) as e:
+        load_script("explain").main(["--rounds", "1,1000000000000"])
+    assert e.value.code == 2 and f"rounds up to {report.MAX_ROUNDS:,}" in one_line(capsys.readouterr().err)
+    with pytest.raises(ValueError, match="past the last round"):  # class: the library's worked_example
+        report.worked_example(rounds=(1, report.MAX_ROUNDS + 1))
+
+
 # ---- 14. output failures are about output ---------------------------------------------------------
 
 class FailingOutput(io.StringIO):

@@ -16,7 +16,7 @@ import numpy as np
 
 from torch_bp.core import numbers
 from torch_bp.core.data import DATASETS
-from torch_bp.training.config import ConfigError, check_device, check_value
+from torch_bp.training.config import ConfigError, SweepConfig, check_device, check_value
 
 INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes "1_000" and other scripts' digits
 MAX_LINE = 1000  # an error line's characters: whatever value it echoes, never megabytes
@@ -178,8 +178,8 @@ def lr_values(text: str) -> tuple[float, ...]:
     if len(parts) != 3:
         raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: expected a list like 0.1,0.5,2 or a range START:STOP:COUNT")
     start, stop, count = number(parts[0]), number(parts[1]), integer(parts[2])
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: COUNT must be >= 1")
+    if not 1 <= count <= SweepConfig.MOST["lr"]:
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: COUNT must be in [1, {SweepConfig.MOST['lr']:,}]")
     for v in (start, stop):
         _check("lr", v, text, ": START and STOP")
     return tuple(np.geomspace(start, stop, count).tolist())
@@ -195,6 +195,9 @@ def seed_values(text: str) -> tuple[int, ...]:
     a, b = integer(parts[0]), integer(parts[1])
     if b <= a:
         raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: the range A:B needs B > A (B is excluded)")
+    if b - a > SweepConfig.MOST["seeds"]:
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: {b - a:,} seeds, more than the "
+                                         f"{SweepConfig.MOST['seeds']:,} a sweep takes")
     for v in (a, b - 1):
         _check("seed", v, text, ": every seed")
     return tuple(range(a, b))

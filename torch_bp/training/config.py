@@ -130,6 +130,7 @@ class RunConfig:
     meta: dict = field(default_factory=dict)  # versions, data hash: filled in by the run
 
     EACH = {}  # fields that hold several values, each checked by another field's rule
+    MOST = {}  # ... and how many values each may hold
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -160,6 +161,7 @@ class SweepConfig(RunConfig):
     log_interval: int = 10           # keep every network's error every n-th round (and rounds 1 and last)
 
     EACH = {"lr": "lr", "seeds": "seed"}
+    MOST = {"lr": 1_000_000, "seeds": 10_000}  # values at most: bounds the work before anything is built
 
 
 class Status(enum.Enum):
@@ -177,6 +179,8 @@ def validate(cfg: RunConfig) -> RunConfig:
         if f.name in cfg.EACH:
             if not isinstance(value, tuple) or not value:
                 raise ConfigError(f.name, f"must be one or more values, got {value!r}")
+            if len(value) > cfg.MOST[f.name]:
+                raise ConfigError(f.name, f"{len(value):,} values, more than the {cfg.MOST[f.name]:,} a sweep takes")
             for v in value:
                 check_value(cfg.EACH[f.name], v)
         elif f.name in RULES:
