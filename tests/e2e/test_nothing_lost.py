@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -540,3 +541,22 @@ def test_the_c_locale_writes_the_notation(script, tmp_path):
                        capture_output=True, env=env, timeout=120)
     assert r.returncode == 0 and r.stderr == b"", r.stderr[-500:]
     assert "η".encode() in r.stdout
+
+
+def test_a_signal_to_the_figures_child_is_one_line_in_its_log(real_run, tmp_path, monkeypatch):
+    """Item 13: SIGINT to the run's figures child left a 136-line traceback in drawing.log; it
+    now starts through torch_bp_launch like every command. Signalled once torch is loaded
+    (its library mapped), a moment it has surely reached, so no race with its start."""
+    from torch_bp.training import pictures
+    monkeypatch.setenv("TORCH_BP_FIGURES", "1")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for name in ("history.csv", "config.json"):
+        (folder / name).write_bytes((real_run[0] / name).read_bytes())
+    child = pictures.start(folder)
+    maps = Path(f"/proc/{child.pid}/maps")
+    while child.poll() is None and "libtorch" not in maps.read_text():
+        time.sleep(0.01)
+    child.send_signal(signal.SIGINT)
+    assert child.wait(timeout=120) == 130
+    assert one_line((folder / "figures" / pictures.LOG).read_text()) == "figures: interrupted (SIGINT)"

@@ -11,6 +11,9 @@ from pathlib import Path
 FOLDER = "figures"         # RUN/figures/: loss, parameters, network-first, network-last
 LOG = "drawing.log"        # RUN/figures/drawing.log: what the child said on stderr; removed if nothing
 IMAGES_SUFFIX = ".images"  # the event file of the milestone network pictures ends so; the trainer's do not
+# the child starts as every command does, through torch_bp_launch: a signal (kill -INT, a
+# shutdown's SIGTERM) is one line in drawing.log and exit 128 + n, never a traceback
+LAUNCH = "import sys, torch_bp_launch; sys.exit(torch_bp_launch.launch('figures', 'figures'))"
 
 
 def start(logdir: str | Path, events_after: int | None = None):
@@ -19,7 +22,7 @@ def start(logdir: str | Path, events_after: int | None = None):
     TORCH_BP_FIGURES=0 (as under the tests, which would only load the cores)."""
     if os.environ.get("TORCH_BP_FIGURES", "1") == "0":
         return None
-    argv = [sys.executable, "-m", "torch_bp.cli.figures", str(Path(logdir).resolve())]
+    argv = [sys.executable, "-c", LAUNCH, str(Path(logdir).resolve())]
     if events_after is not None:
         argv += ["--events", "--after", str(events_after)]
     root = str(Path(__file__).resolve().parents[2])  # so a plain checkout finds torch_bp
