@@ -457,6 +457,16 @@ def test_explain_rounds_are_bounded(capsys):
         report.worked_example(rounds=(1, report.MAX_ROUNDS + 1))
 
 
+@pytest.mark.parametrize("flag", ["--logdir", "--save-model"])  # class: --save-model, which failed at the run's end
+def test_a_path_part_longer_than_a_file_name_is_refused_up_front(flag, tmp_path, train_script, capsys):
+    """Item 13: a 300-byte --logdir name failed mid-set-up ("File name too long", exit 1); now
+    the setting's rule refuses it (exit 2), and nothing is written."""
+    argv = ["--logdir", tmp_path / "run", flag, tmp_path / ("é" * 150)]  # 150 characters, 300 bytes
+    status, err = run(train_script, capsys, *QUICK, *argv)
+    assert status == 2 and "at most 255 bytes" in one_line(err) and flag in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---- 14. output failures are about output ---------------------------------------------------------
 
 class FailingOutput(io.StringIO):
