@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -465,6 +466,32 @@ def test_a_path_part_longer_than_a_file_name_is_refused_up_front(flag, tmp_path,
     status, err = run(train_script, capsys, *QUICK, *argv)
     assert status == 2 and "at most 255 bytes" in one_line(err) and flag in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+class DeletingOutput(io.StringIO):
+    """A terminal at which someone deletes the run folder once round `r`'s line is shown."""
+
+    def __init__(self, folder: Path, r: int):
+        super().__init__()
+        self.folder, self.line = folder, f"{r:>7}  "
+
+    def write(self, text):
+        if text.startswith(self.line):
+            shutil.rmtree(self.folder)
+        return super().write(text)
+
+
+def test_a_run_whose_folder_is_deleted_stops_saying_so(tmp_path, monkeypatch):
+    """Item 13: the run folder deleted mid-run: the run went on writing into unlinked files,
+    printed "finished ... logs: RUN/", then the figures child's start ended in a traceback. Now
+    the next flush finds history.csv gone: one line (RunFailed), the folder named as gone."""
+    from torch_bp.training import pictures
+    from torch_bp.training.trainer import RunFailed, train
+    folder = tmp_path / "run"
+    with pytest.raises(RunFailed, match="history.csv: deleted while the run wrote it; stopped, the run folder is gone"):
+        train(TrainConfig(steps=600, logdir=str(folder)), out=DeletingOutput(folder, 300), err=io.StringIO())
+    monkeypatch.setenv("TORCH_BP_FIGURES", "1")  # class: the pictures of a run whose folder went at its very end
+    assert pictures.start(folder) is None and not folder.exists()
 
 
 # ---- 14. output failures are about output ---------------------------------------------------------

@@ -28,7 +28,11 @@ def start(logdir: str | Path, events_after: int | None = None):
     root = str(Path(__file__).resolve().parents[2])  # so a plain checkout finds torch_bp
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     folder = Path(logdir) / FOLDER
-    folder.mkdir(exist_ok=True)
-    with open(folder / LOG, "wb") as log:  # the child keeps its own copy of the file
+    try:
+        folder.mkdir(exist_ok=True)
+        log = open(folder / LOG, "wb")
+    except OSError:  # the run folder gone, or full: the pictures are a nicety, the run is done
+        return None
+    with log:  # the child keeps its own copy of the file
         return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
                                 env=env, start_new_session=True)  # a Ctrl-C at the terminal leaves it be

@@ -201,8 +201,9 @@ class Trainer:
                 if isinstance(e, NonFiniteLoss):
                     raise NonFiniteLoss(f"{e}; stopped, logs up to that round kept in {folder.path}") from None
                 if isinstance(e, OSError):
-                    raise RunFailed(f"{e.filename or folder.path}: {e.strerror or e}; stopped, logs written before "
-                                    f"it kept in {folder.path} (resume from its last checkpoint to go on)") from None
+                    kept = (f"logs written before it kept in {folder.path} (resume from its last checkpoint to go on)"
+                            if folder.path.is_dir() else "the run folder is gone")
+                    raise RunFailed(f"{e.filename or folder.path}: {e.strerror or e}; stopped, {kept}") from None
                 raise
             result.signum = signals.caught()
             # The pictures in a child process: drawing them takes longer than the deck's whole
