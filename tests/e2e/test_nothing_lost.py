@@ -619,3 +619,30 @@ def test_history_is_read_into_an_array_not_python_floats(tmp_path):
     names, two = read_history(tmp_path, ["c3", "c0"])
     assert names == ["c3", "c0"] and two.shape == (rows, 2)
     np.testing.assert_array_equal(two, values[:, [3, 0]])
+
+
+@pytest.mark.parametrize("flag", ["--check", "--weights"])
+def test_explain_input_files_are_capped_and_named_once(flag, tmp_path, capsys, monkeypatch):
+    """Item 12: --check /dev/zero was refused, but its line named "--check /dev/zero:" twice."""
+    from torch_bp.core import files
+    monkeypatch.setattr(files.read_bytes_capped, "__defaults__", (1000,))
+    monkeypatch.setattr(files.read_text_capped, "__defaults__", (1000,))
+    status, err = run(load_script("explain"), capsys, flag, "/dev/zero")
+    line = one_line(err)
+    assert status == 2 and "larger than 1,000 bytes" in line and line.count("/dev/zero") == 1, line
+
+
+@pytest.mark.parametrize("device", ["xpu", "hpu", "mtia", "privateuseone"])
+def test_a_sweep_on_a_device_this_torch_lacks_is_one_line(device, sweep_script, tmp_path, capsys):
+    """Item 13: sweep.py --device xpu|hpu|mtia|privateuseone ended in a traceback."""
+    with pytest.raises(SystemExit) as e:
+        sweep_script.main(["--device", device, "--steps", "2", "--logdir", str(tmp_path / "s")])
+    assert e.value.code == 2 and "--device" in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_csv_cell_over_the_field_limit_is_one_line(tmp_path, train_script, capsys):
+    """Item 13: a CSV cell over 131,072 characters ended in a _csv.Error traceback."""
+    (tmp_path / "d.csv").write_text("x1,x2,t1,t2\n" + "1" * 140_000 + ",0,0,1\n")
+    status, err = run(train_script, capsys, "--dry-run", "--data", tmp_path / "d.csv")
+    assert status == 2 and "field" in one_line(err), err
