@@ -572,7 +572,7 @@ def test_another_command_on_a_full_output_says_standard_output(tmp_path):
 def test_the_c_locale_writes_the_notation(script, tmp_path):
     """Item 13: under LC_ALL=C PYTHONUTF8=0 explain.py ended in a UnicodeEncodeError traceback,
     and sweep.py wrote everything, then said "bad input" (exit 2)."""
-    argv = ["--steps", "3", "--logdir", tmp_path / "s"] if script == "sweep" else []
+    argv = ["--steps", "3", "--logdir", tmp_path / "s"] if script == "sweep" else ["--second-order"]  # its fastest page
     env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / f"{script}.py"), *map(str, argv)],
                        capture_output=True, env=env, timeout=120)
@@ -646,3 +646,19 @@ def test_a_csv_cell_over_the_field_limit_is_one_line(tmp_path, train_script, cap
     (tmp_path / "d.csv").write_text("x1,x2,t1,t2\n" + "1" * 140_000 + ",0,0,1\n")
     status, err = run(train_script, capsys, "--dry-run", "--data", tmp_path / "d.csv")
     assert status == 2 and "field" in one_line(err), err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])  # class: SIGHUP, a closed terminal
+def test_plot_on_a_signal_is_one_line(signum, real_run, tmp_path):
+    """Item 13: plot.py on Ctrl-C: one line and exit 130 (129 for SIGHUP), no traceback, no
+    chart. Signalled once torch is loaded, a moment it has surely reached."""
+    p = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "plot.py"), str(real_run[0]), "-o",
+                          str(tmp_path / "c.png")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    maps = Path(f"/proc/{p.pid}/maps")
+    while p.poll() is None and "libtorch" not in maps.read_text():
+        time.sleep(0.01)
+    p.send_signal(signum)
+    err = p.stderr.read()
+    assert p.wait(timeout=120) == 128 + signum
+    assert one_line(err) == f"plot.py: interrupted ({signal.Signals(signum).name})"
+    assert not (tmp_path / "c.png").exists()
