@@ -562,9 +562,11 @@ def test_a_closed_standard_output_is_refused_at_the_start(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-def test_another_command_on_a_full_output_says_standard_output(tmp_path):
-    """Item 14, class: sweep.py (and explain.py, plot.py) on /dev/full ended in a traceback."""
-    r = command("sweep", "--steps", "3", "--logdir", tmp_path / "s", shell_redirect=">/dev/full")
+@pytest.mark.parametrize("script", ["sweep", "plot"])  # plot: the launcher's catch for every command
+def test_other_commands_on_a_full_output_say_standard_output(script, real_run, tmp_path):
+    """Item 14, class: sweep.py, plot.py (and explain.py) on /dev/full ended in a traceback."""
+    argv = ["--steps", "3", "--logdir", tmp_path / "s"] if script == "sweep" else [real_run[0], "-o", tmp_path / "c.svg"]
+    r = command(script, *argv, shell_redirect=">/dev/full")
     assert r.returncode == 1 and "standard output failed (No space left on device)" in one_line(r.stderr)
 
 
