@@ -171,6 +171,7 @@ def write_figures(logdir: str | Path, out: str | Path) -> list[Path]:
 
 def milestones(rounds) -> list[int]:
     """Round 1, the deck's table rounds and the last, among the logged `rounds`."""
-    rounds = [int(r) for r in rounds]
-    wanted = {1, rounds[-1], *DECK_ERROR_TABLE} if rounds else set()
-    return sorted(wanted.intersection(rounds))
+    rounds = np.asarray(rounds)  # (N,): no Python int per logged round
+    if not len(rounds):
+        return []
+    return [int(r) for r in np.intersect1d(rounds, [1, rounds[-1], *DECK_ERROR_TABLE])]
