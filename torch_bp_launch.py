@@ -24,6 +24,7 @@ finished run's.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import importlib.util
 import os
@@ -96,6 +97,8 @@ def caught() -> int:
     return _state["caught"]
 
 
+OUTPUT_ERRNOS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EBADF}
+
 COMMANDS = ("train", "explain", "sweep", "plot", "figures", "worksheet", "dashboard")
 
 
@@ -108,14 +111,62 @@ def has_torch() -> bool:
 
 def launch(command: str, prog: str | None = None, argv=None, module: str | None = None) -> int:
     """Run torch_bp.cli.<command>.main(argv) (or module.main(argv)) with signals caught from the
-    start; its exit status."""
+    start; its exit status. Standard output must be open (2 if not); it is written as UTF-8
+    whatever the locale; if it fails (a closed pipe, a full disk), one line says so: 1."""
     prog = prog or f"{command}.py"
     catch(prog)
+    if sys.stdout is None:  # started with >&-: what it prints would be lost, or fail at the end
+        print(f"{prog}: error: standard output is closed (to discard what it prints, use >/dev/null)",
+              file=sys.stderr)
+        return 2
+    utf8_output()
     if not has_torch():
         print(f"{prog}: error: this Python ({sys.executable}) has no torch; run the commands with the "
               "project's: .venv/bin/python (make train or make test sets it up)", file=sys.stderr)
         return 2
-    return importlib.import_module(module or f"torch_bp.cli.{command}").main(argv)
+    try:
+        status = importlib.import_module(module or f"torch_bp.cli.{command}").main(argv)
+        sys.stdout.flush()
+    except OSError as e:
+        if not (is_output_error(e) or stdout_failed()):
+            raise
+        return output_failed(prog, e)
+    return status
+
+
+def is_output_error(error: OSError) -> bool:
+    """An OSError a command let through that is standard output's: a write to no named file
+    that failed as a closed pipe, a full disk or a gone terminal do (the commands catch their
+    own files' errors, and those name the file)."""
+    return error.filename is None and error.errno in OUTPUT_ERRNOS
+
+
+def utf8_output() -> None:
+    """stdout and stderr in UTF-8 (the notation: η, ∂, ×), even under LC_ALL=C with
+    PYTHONUTF8=0, where Python would pick ASCII and fail on the first η."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):  # not a TextIOWrapper, closed
+            if stream.encoding.lower().replace("-", "") != "utf8":
+                stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
+def stdout_failed() -> bool:
+    """Whether standard output cannot be written (what was printed is still in its buffer)."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return True
+    return False
+
+
+def output_failed(prog: str, error: OSError, what: str = "") -> int:
+    """One line on stderr for a failed standard output (exit status 1), and stdout pointed at
+    /dev/null, so the interpreter's last flush cannot add a traceback."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError):
+        print(f"{prog}: standard output failed ({error.strerror or error}){what}", file=sys.stderr, flush=True)
+    return 1
 
 
 def train() -> int:

@@ -7,12 +7,15 @@ a signal is sent by the process to itself at a point it has reached (no sleeps, 
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +25,7 @@ import torch_bp_launch
 from conftest import ROOT, drop_file_capabilities, load_script, one_line, snapshot
 from torch_bp.training import sweep_run
 from torch_bp.training.checkpoint import load_checkpoint, save_checkpoint
+from torch_bp.training.config import SweepConfig, TrainConfig
 
 QUICK = ["--no-graph", "--steps", "5"]
 
@@ -398,3 +402,265 @@ def test_plot_on_a_deeply_nested_config_is_one_line(real_run, tmp_path, capsys):
     (folder / "config.json").write_text("[" * 100_000 + "]" * 100_000)
     status, err = run(load_script("plot"), capsys, folder, "-o", tmp_path / "c.png")
     assert status == 2 and "malformed" in one_line(err), err
+
+
+def test_every_error_line_is_capped_whatever_the_message(capsys):
+    """Item 12, class: a message that echoes its value uncut (sweep.py's --figure-size printed
+    its text with !r), caught by the cap on every error line (fail and ArgumentParser.error)."""
+    with pytest.raises(SystemExit):
+        load_script("sweep").main(["--figure-size", "1," * 500_000 + "1"])
+    line = one_line(capsys.readouterr().err)
+    assert len(line) < 1500 and "characters" in line and line.endswith("(see --help)"), line[:200]
+
+
+def test_a_sweep_of_many_seeds_prints_a_bounded_summary(tmp_path):
+    """Item 12: 10,000 seeds printed 10,003 lines; now ~10 seed lines, then one for all."""
+    out = io.StringIO()
+    run = sweep_run.SweepRun(SweepConfig(seeds=tuple(range(40)), lr=(0.1, 1.0), steps=2, logdir=str(tmp_path / "s")),
+                             out=out, err=io.StringIO())
+    result = run.run()
+    run.close()
+    run.print_summary(result)
+    lines = out.getvalue().splitlines()
+    seed_lines = [ln for ln in lines if ln.startswith("seed ")]
+    assert len(seed_lines) == sweep_run.SHOWN_SEEDS and len(lines) <= sweep_run.SHOWN_SEEDS + 4, lines
+    assert any("all 40 seeds" in ln and "30 more seeds" in ln for ln in lines), lines
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--lr", "0.01:1:100000000"], "COUNT must be in [1, 1,000,000]"),  # 10^8 η: minutes of geomspace, then gigabytes
+    (["--seeds", "0:1000000000"], "1,000,000,000 seeds, more than the 10,000"),  # class: the seeds' range, built whole
+])
+def test_a_sweeps_counts_are_bounded_before_anything_is_built(argv, said, sweep_script, tmp_path, capsys):
+    """Item 12: sweeps of 10^7-10^9 η (or seeds) ran for minutes with nothing said; now refused
+    at once, one line, no folder."""
+    with pytest.raises(SystemExit) as e:
+        sweep_script.main([*argv, "--logdir", str(tmp_path / "s")])
+    assert e.value.code == 2 and said in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_sweep_config_bounds_its_counts_as_a_library():
+    """Item 12, class: the library's own door (SweepConfig), not only the command line's."""
+    from torch_bp.training.config import ConfigError, validate
+    with pytest.raises(ConfigError, match="10,001 values, more than the 10,000"):
+        validate(SweepConfig(seeds=tuple(range(10_001))))
+    validate(SweepConfig(seeds=tuple(range(10_000))))
+
+
+def test_explain_rounds_are_bounded(capsys):
+    """Item 12: explain.py --rounds 10^12 ran with no bound and no progress."""
+    from torch_bp.explain import report
+    with pytest.raises(SystemExit) as e:
+        load_script("explain").main(["--rounds", "1,1000000000000"])
+    assert e.value.code == 2 and f"rounds up to {report.MAX_ROUNDS:,}" in one_line(capsys.readouterr().err)
+    with pytest.raises(ValueError, match="past the last round"):  # class: the library's worked_example
+        report.worked_example(rounds=(1, report.MAX_ROUNDS + 1))
+
+
+@pytest.mark.parametrize("flag", ["--logdir", "--save-model"])  # class: --save-model, which failed at the run's end
+def test_a_path_part_longer_than_a_file_name_is_refused_up_front(flag, tmp_path, train_script, capsys):
+    """Item 13: a 300-byte --logdir name failed mid-set-up ("File name too long", exit 1); now
+    the setting's rule refuses it (exit 2), and nothing is written."""
+    argv = ["--logdir", tmp_path / "run", flag, tmp_path / ("é" * 150)]  # 150 characters, 300 bytes
+    status, err = run(train_script, capsys, *QUICK, *argv)
+    assert status == 2 and "at most 255 bytes" in one_line(err) and flag in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+class DeletingOutput(io.StringIO):
+    """A terminal at which someone deletes the run folder once round `r`'s line is shown."""
+
+    def __init__(self, folder: Path, r: int):
+        super().__init__()
+        self.folder, self.line = folder, f"{r:>7}  "
+
+    def write(self, text):
+        if text.startswith(self.line):
+            shutil.rmtree(self.folder)
+        return super().write(text)
+
+
+def test_a_run_whose_folder_is_deleted_stops_saying_so(tmp_path, monkeypatch):
+    """Item 13: the run folder deleted mid-run: the run went on writing into unlinked files,
+    printed "finished ... logs: RUN/", then the figures child's start ended in a traceback. Now
+    the next flush finds history.csv gone: one line (RunFailed), the folder named as gone."""
+    from torch_bp.training import pictures
+    from torch_bp.training.trainer import RunFailed, train
+    folder = tmp_path / "run"
+    with pytest.raises(RunFailed, match="history.csv: deleted while the run wrote it; stopped, the run folder is gone"):
+        train(TrainConfig(steps=600, logdir=str(folder)), out=DeletingOutput(folder, 300), err=io.StringIO())
+    monkeypatch.setenv("TORCH_BP_FIGURES", "1")  # class: the pictures of a run whose folder went at its very end
+    assert pictures.start(folder) is None and not folder.exists()
+
+
+# ---- 14. output failures are about output ---------------------------------------------------------
+
+class FailingOutput(io.StringIO):
+    """A terminal that takes `lines` lines, then fails as a pipe whose reader has gone does."""
+
+    def __init__(self, lines: int):
+        super().__init__()
+        self.left = lines
+
+    def write(self, text):
+        if self.left <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.left -= text.count("\n")
+        return super().write(text)
+
+
+def test_a_failing_output_stops_the_run_with_its_files_whole(tmp_path):
+    """Item 14: a run whose terminal fails stops after that round, its logs whole and its
+    checkpoint written (the run folder has nothing to do with it)."""
+    from torch_bp.training.trainer import train
+    ck = tmp_path / "ck.pt"
+    result = train(TrainConfig(steps=3000, logdir=str(tmp_path / "run"), save_model=str(ck)),
+                   out=FailingOutput(3), err=io.StringIO())
+    assert isinstance(result.output_failed, BrokenPipeError) and result.checkpoint == str(ck)
+    assert result.rounds < 3000 and load_checkpoint(ck)["round"] == result.rounds
+    rows = (tmp_path / "run" / "history.csv").read_text().splitlines()
+    assert int(rows[-1].split(",")[0]) == result.rounds and len({r.count(",") for r in rows}) == 1
+
+
+def command(script: str, *argv, shell_redirect: str = "", env=None) -> subprocess.CompletedProcess:
+    line = " ".join([sys.executable, str(ROOT / "scripts" / f"{script}.py"), *map(str, argv)])
+    return subprocess.run(["bash", "-c", f"{line} {shell_redirect}"], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_train_into_a_closed_pipe_says_standard_output(tmp_path):
+    """Item 14: `train.py | head -3` said the run folder failed and named a checkpoint that did
+    not exist; now one line naming standard output, exit 1, its files whole, no --resume."""
+    p = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "train.py"), "--steps", "3000", "--logdir",
+                          str(tmp_path / "run")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(3):
+        p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait(timeout=120) == 1
+    line = one_line(err)
+    assert "standard output failed (Broken pipe)" in line and "--resume" not in line, line
+    rows = (tmp_path / "run" / "history.csv").read_text().splitlines()
+    assert f"round {rows[-1].split(',')[0]}," in line
+
+
+def test_train_into_a_full_disk_names_its_checkpoint(tmp_path):
+    """Item 14: stdout on /dev/full: one line, exit 1, the checkpoint written and named."""
+    ck = tmp_path / "ck.pt"
+    r = command("train", "--steps", "600", "--logdir", tmp_path / "run", "--save-model", ck,
+                shell_redirect=">/dev/full")
+    line = one_line(r.stderr)
+    assert r.returncode == 1 and "standard output failed (No space left on device)" in line, line
+    assert f"--resume {ck} continues it" in line and load_checkpoint(ck)["round"] >= 1
+
+
+def test_a_closed_standard_output_is_refused_at_the_start(tmp_path):
+    """Item 14 (and 13: `train.py >&-` ended a finished run in a traceback): exit 2, nothing written."""
+    r = command("train", "--steps", "5", "--logdir", tmp_path / "run", shell_redirect=">&-")
+    assert r.returncode == 2 and "standard output is closed" in one_line(r.stderr)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("script", ["sweep", "plot"])  # plot: the launcher's catch for every command
+def test_other_commands_on_a_full_output_say_standard_output(script, real_run, tmp_path):
+    """Item 14, class: sweep.py, plot.py (and explain.py) on /dev/full ended in a traceback."""
+    argv = ["--steps", "3", "--logdir", tmp_path / "s"] if script == "sweep" else [real_run[0], "-o", tmp_path / "c.svg"]
+    r = command(script, *argv, shell_redirect=">/dev/full")
+    assert r.returncode == 1 and "standard output failed (No space left on device)" in one_line(r.stderr)
+
+
+@pytest.mark.parametrize("script", ["explain", "sweep"])
+def test_the_c_locale_writes_the_notation(script, tmp_path):
+    """Item 13: under LC_ALL=C PYTHONUTF8=0 explain.py ended in a UnicodeEncodeError traceback,
+    and sweep.py wrote everything, then said "bad input" (exit 2)."""
+    argv = ["--steps", "3", "--logdir", tmp_path / "s"] if script == "sweep" else ["--second-order"]  # its fastest page
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / f"{script}.py"), *map(str, argv)],
+                       capture_output=True, env=env, timeout=120)
+    assert r.returncode == 0 and r.stderr == b"", r.stderr[-500:]
+    assert "η".encode() in r.stdout
+
+
+def test_a_signal_to_the_figures_child_is_one_line_in_its_log(real_run, tmp_path, monkeypatch):
+    """Item 13: SIGINT to the run's figures child left a 136-line traceback in drawing.log; it
+    now starts through torch_bp_launch like every command. Signalled once torch is loaded
+    (its library mapped), a moment it has surely reached, so no race with its start."""
+    from torch_bp.training import pictures
+    monkeypatch.setenv("TORCH_BP_FIGURES", "1")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for name in ("history.csv", "config.json"):
+        (folder / name).write_bytes((real_run[0] / name).read_bytes())
+    child = pictures.start(folder)
+    maps = Path(f"/proc/{child.pid}/maps")
+    while child.poll() is None and "libtorch" not in maps.read_text():
+        time.sleep(0.01)
+    child.send_signal(signal.SIGINT)
+    assert child.wait(timeout=120) == 130
+    assert one_line((folder / "figures" / pictures.LOG).read_text()) == "figures: interrupted (SIGINT)"
+
+
+def test_history_is_read_into_an_array_not_python_floats(tmp_path):
+    """Item 12: the figures child and plot.py held ~2.2 KB per history row (a Python float and
+    string per value: 1.1 GB at 500k rows); now numpy parses straight into the array (24 columns:
+    192 bytes a row), and plot.py reads 2 columns. The cut last line is still left out."""
+    import tracemalloc
+    from torch_bp.viz.figures import read_history
+    rows, columns = 10_000, [f"c{i}" for i in range(24)]
+    values = np.random.default_rng(0).standard_normal((rows, 24))
+    values[5, 3], values[7, 4] = np.nan, -np.inf
+    text = "\n".join(",".join(map(repr, row)) for row in values.tolist())
+    (tmp_path / "history.csv").write_text(",".join(columns) + "\n" + text + "\n" + "1,0.5,0.2")  # a cut last row
+    tracemalloc.start()
+    names, data = read_history(tmp_path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert names == columns and data.shape == (rows, 24) and peak < 500 * rows + 2**20, f"{peak / rows:.0f} bytes a row"
+    np.testing.assert_array_equal(data, values)  # every value exactly, nan and -inf included
+    names, two = read_history(tmp_path, ["c3", "c0"])
+    assert names == ["c3", "c0"] and two.shape == (rows, 2)
+    np.testing.assert_array_equal(two, values[:, [3, 0]])
+
+
+@pytest.mark.parametrize("flag", ["--check", "--weights"])
+def test_explain_input_files_are_capped_and_named_once(flag, tmp_path, capsys, monkeypatch):
+    """Item 12: --check /dev/zero was refused, but its line named "--check /dev/zero:" twice."""
+    from torch_bp.core import files
+    monkeypatch.setattr(files.read_bytes_capped, "__defaults__", (1000,))
+    monkeypatch.setattr(files.read_text_capped, "__defaults__", (1000,))
+    status, err = run(load_script("explain"), capsys, flag, "/dev/zero")
+    line = one_line(err)
+    assert status == 2 and "larger than 1,000 bytes" in line and line.count("/dev/zero") == 1, line
+
+
+@pytest.mark.parametrize("device", ["xpu", "hpu", "mtia", "privateuseone"])
+def test_a_sweep_on_a_device_this_torch_lacks_is_one_line(device, sweep_script, tmp_path, capsys):
+    """Item 13: sweep.py --device xpu|hpu|mtia|privateuseone ended in a traceback."""
+    with pytest.raises(SystemExit) as e:
+        sweep_script.main(["--device", device, "--steps", "2", "--logdir", str(tmp_path / "s")])
+    assert e.value.code == 2 and "--device" in one_line(capsys.readouterr().err)
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_csv_cell_over_the_field_limit_is_one_line(tmp_path, train_script, capsys):
+    """Item 13: a CSV cell over 131,072 characters ended in a _csv.Error traceback."""
+    (tmp_path / "d.csv").write_text("x1,x2,t1,t2\n" + "1" * 140_000 + ",0,0,1\n")
+    status, err = run(train_script, capsys, "--dry-run", "--data", tmp_path / "d.csv")
+    assert status == 2 and "field" in one_line(err), err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])  # class: SIGHUP, a closed terminal
+def test_plot_on_a_signal_is_one_line(signum, real_run, tmp_path):
+    """Item 13: plot.py on Ctrl-C: one line and exit 130 (129 for SIGHUP), no traceback, no
+    chart. Signalled once torch is loaded, a moment it has surely reached."""
+    p = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "plot.py"), str(real_run[0]), "-o",
+                          str(tmp_path / "c.png")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    maps = Path(f"/proc/{p.pid}/maps")
+    while p.poll() is None and "libtorch" not in maps.read_text():
+        time.sleep(0.01)
+    p.send_signal(signum)
+    err = p.stderr.read()
+    assert p.wait(timeout=120) == 128 + signum
+    assert one_line(err) == f"plot.py: interrupted ({signal.Signals(signum).name})"
+    assert not (tmp_path / "c.png").exists()

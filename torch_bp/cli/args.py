@@ -16,10 +16,11 @@ import numpy as np
 
 from torch_bp.core import numbers
 from torch_bp.core.data import DATASETS
-from torch_bp.training.config import ConfigError, check_device, check_value
+from torch_bp.training.config import ConfigError, SweepConfig, check_device, check_value
 from torch_bp.viz.slide import FONT_PT, SLIDE_DPI, SLIDE_SIZE
 
 INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes "1_000" and other scripts' digits
+MAX_LINE = 1000  # an error line's characters: whatever value it echoes, never megabytes
 
 
 class InputError(ValueError):
@@ -44,7 +45,7 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(**kwargs)
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {capped(message)} (see --help)\n")
 
     def explicit(self, argv) -> set[str]:
         """The dests the user set on the command line (not left at their defaults)."""
@@ -69,8 +70,17 @@ def message(error: ValueError) -> str:
 
 
 def fail(prog: str, text: str, status: int = 2) -> int:
-    print(f"{prog}: error: {text}", file=sys.stderr)
+    print(f"{prog}: error: {capped(text)}", file=sys.stderr)
     return status
+
+
+def capped(text: str, limit: int = MAX_LINE) -> str:
+    """`text` on one line of at most about `limit` characters: its start and end, and how long
+    it was (the last line of defence; each message cuts the value it names with numbers.shown)."""
+    text = " ".join(text.splitlines())
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit // 2]} ... ({len(text):,} characters) ... {text[-limit // 4:]}"
 
 
 # ---- syntax ------------------------------------------------------------------------------
@@ -177,8 +187,8 @@ def lr_values(text: str) -> tuple[float, ...]:
     if len(parts) != 3:
         raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: expected a list like 0.1,0.5,2 or a range START:STOP:COUNT")
     start, stop, count = number(parts[0]), number(parts[1]), integer(parts[2])
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: COUNT must be >= 1")
+    if not 1 <= count <= SweepConfig.MOST["lr"]:
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: COUNT must be in [1, {SweepConfig.MOST['lr']:,}]")
     for v in (start, stop):
         _check("lr", v, text, ": START and STOP")
     return tuple(np.geomspace(start, stop, count).tolist())
@@ -194,6 +204,9 @@ def seed_values(text: str) -> tuple[int, ...]:
     a, b = integer(parts[0]), integer(parts[1])
     if b <= a:
         raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: the range A:B needs B > A (B is excluded)")
+    if b - a > SweepConfig.MOST["seeds"]:
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: {b - a:,} seeds, more than the "
+                                         f"{SweepConfig.MOST['seeds']:,} a sweep takes")
     for v in (a, b - 1):
         _check("seed", v, text, ": every seed")
     return tuple(range(a, b))

@@ -13,6 +13,7 @@ the deck's network, the value the deck (or the article it follows) prints, with 
     python scripts/explain.py --step-sizes --figure docs/step-sizes.svg   # differences vs the complex step
     python scripts/explain.py --second-order         # the Hessian by hand, its two parts, the first step
 """
+import argparse
 import sys
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import torch
 
 from torch_bp.cli.args import (ArgumentParser, InputError, counts, fail, finite_numbers, flag, integers, number, path_arg,
                                read_json_object, setting)
+from torch_bp.core import numbers
 from torch_bp.core.chain_rule import backprop
 from torch_bp.core.deck import DECK_ERROR_TABLE, DECK_INPUTS, DECK_LR, DECK_TARGETS
 from torch_bp.core.model import BackpropNet
@@ -48,6 +50,14 @@ def _csv(values) -> str:
     return ",".join(f"{v:g}" for v in values)
 
 
+def report_rounds(text: str) -> tuple[int, ...]:
+    """counts(), each round at most report.MAX_ROUNDS (the report computes every round up to the last)."""
+    values = counts(text)
+    if max(values) > report.MAX_ROUNDS:
+        raise argparse.ArgumentTypeError(f"{numbers.shown(text)}: rounds up to {report.MAX_ROUNDS:,}")
+    return values
+
+
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--format", choices=[*report_render.RENDERERS, "html"], default="text",
@@ -59,7 +69,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--targets", type=finite_numbers, default=_csv(DECK_TARGETS[0].tolist()),
                    help="target_o1,target_o2")
     p.add_argument("--lr", type=setting("lr", number), default=DECK_LR, help="learning rate η")
-    p.add_argument("--rounds", type=counts, default=_csv(DECK_ERROR_TABLE),
+    p.add_argument("--rounds", type=report_rounds, default=_csv(DECK_ERROR_TABLE),
                    help="rounds whose error to show (round r: before the r-th update)")
     p.add_argument("--only-differences", action="store_true", help="only the lines whose verdict is `differs`")
     p.add_argument("--check", type=path_arg, metavar="FILE",
@@ -178,8 +188,9 @@ def _first_order(args, weights):
     if args.check is not None and args.format == "html":
         raise InputError("--format html: not with --check (its report is text, markdown or json)")
     if args.check is not None:
+        values = read_json_object(args.check, "--check", "quantity names")  # InputError naming --check
         try:
-            learner = check.read_values(read_json_object(args.check, "--check", "quantity names"))
+            learner = check.read_values(values)
         except ValueError as e:
             raise InputError(f"--check {args.check}: {e}") from None
     try:

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from tensorboard.compat.proto.summary_pb2 import Summary
 
 from torch_bp.cli.args import ArgumentParser, add_figure_flags, fail, path_arg, summary
@@ -33,10 +34,10 @@ def write_images(logdir: str | Path, after: int = 0) -> list[int]:
     cfg = json.loads((logdir / "config.json").read_text())
     columns, data = figures.read_history(logdir)
     inputs, targets = figures.run_data(cfg)
-    rows = {int(r): row for r, row in zip(data[:, 0], data)}
     done, writer = [], None
     for r in figures.milestones(data[:, 0]):
-        drawn = figures.network_at(columns, rows[r], cfg, inputs, targets) if r > after else None
+        row = data[np.flatnonzero(data[:, 0] == r)[0]]  # a few dozen milestones: no index of every row
+        drawn = figures.network_at(columns, row, cfg, inputs, targets) if r > after else None
         if drawn is None:
             continue
         png = draw.to_bytes(draw.network_figure(*drawn, round=r), dpi=IMAGE_DPI)

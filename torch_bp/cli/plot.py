@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from torch_bp.cli.args import ArgumentParser, InputError, add_figure_flags, fail, path_arg, summary
 from torch_bp.core.files import atomic_file, read_text_capped
 from torch_bp.viz import draw
-from torch_bp.viz.figures import FEW_POINTS, plain_log_y, read_history
+from torch_bp.viz.figures import FEW_POINTS, history_columns, plain_log_y, read_history
 from torch_bp.viz.slide import FONTS
 
 PROG = "plot.py"
@@ -73,15 +73,16 @@ def read_run(path: str):
         raise InputError(f"{path}: not a folder")
     try:
         cfg = json.loads(read_text_capped(run / "config.json"))
-        columns, data = read_history(run)
+        columns = history_columns(run)
+        which = "loss/full" if "loss/full" in columns else "loss/total"
+        _, data = read_history(run, ["round", which])  # two columns of it: 16 bytes a row
     except OSError as e:
         raise InputError(f"{path}: not a run folder ({e.strerror or e}: {Path(e.filename or '').name})") from None
     except (ValueError, IndexError, RecursionError) as e:  # RecursionError: config.json nested too deeply
         raise InputError(f"{path}: config.json or history.csv is malformed ({str(e)[:200] or type(e).__name__})") from None
-    if not isinstance(cfg, dict) or "loss/total" not in columns or not len(data):
+    if not isinstance(cfg, dict) or not len(data):
         raise InputError(f"{path}: history.csv holds no logged rounds")
-    which = "loss/full" if "loss/full" in columns else "loss/total"
-    return cfg, data[:, 0], data[:, columns.index(which)], which
+    return cfg, data[:, 0], data[:, 1], which
 
 
 def main(argv=None) -> int:

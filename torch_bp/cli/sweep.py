@@ -65,7 +65,10 @@ def main(argv=None) -> int:
                     "written before this are whole (config.json's meta.status says how far it got)", status=1)
     finally:
         run.close()
-    run.print_summary(result)
+    try:
+        run.print_summary(result)
+    except OSError as e:  # a closed pipe, a full disk: the sweep is done, its files whole
+        return signals.output_failed(PROG, e, f"; the sweep's files in {run.logdir} are whole")
     if signum:  # 128 + the signal's number, as shells report it; what was done is written
         print(f"{PROG}: interrupted ({signals.name(signum)})", file=sys.stderr)
         return signals.status(signum)

@@ -70,6 +70,10 @@ def main(argv=None) -> int:
         return fail(PROG, message(e))
     except (NonFiniteLoss, RunFailed) as e:  # the run stopped; what it logged before is kept
         return fail(PROG, str(e), status=1)
+    if result.output_failed:  # a closed pipe (| head), a full disk: the run stopped, its files whole
+        resume = f"; --resume {result.checkpoint} continues it" if result.checkpoint else ""
+        return signals.output_failed(PROG, result.output_failed, f"; the run stopped at round {result.rounds}, "
+                                     f"its files in {result.logdir} are whole{resume}")
     if result.signum:  # 128 + the signal's number, as shells report it
         print(f"{PROG}: interrupted ({signals.name(result.signum)})", file=sys.stderr)
         return signals.status(result.signum)

@@ -63,6 +63,7 @@ FORWARD, COST = "Forward pass", "Cost"
 BACK_O, STEP_O = "Backward pass: output layer", "One SGD step: output layer"
 BACK_H, STEP_H = "Backward pass: hidden layer", "One SGD step: hidden layer"
 TRAINING = "Training"
+MAX_ROUNDS = 100_000  # the report's rounds go no further: seconds of work, not days with no progress shown
 _AFTER = re.compile(r"(E_total|out_o1|out_o2) after (\d+) rounds?")  # the article's closing figures
 # The rounds those figures need, as the deck counts: n (before the n-th update) and n + 1 (after it).
 _ARTICLE_ROUNDS = tuple(sorted({r for q in ARTICLE_PRINTED if (m := _AFTER.fullmatch(q))
@@ -168,6 +169,8 @@ def worked_example(weights: dict | None = None, inputs=DECK_INPUTS, targets=DECK
     if inputs.shape != (1, 2) or targets.shape != (1, 2):
         raise ValueError(f"inputs and targets must be 2 numbers each, got {inputs.tolist()} and {targets.tolist()}")
     rounds = tuple(sorted(set(rounds)))
+    if rounds and rounds[-1] > MAX_ROUNDS:
+        raise ValueError(f"rounds: {rounds[-1]:,} is past the last round the report computes, {MAX_ROUNDS:,}")
     if not (printed and is_deck_setting(model, inputs, targets, lr)):
         E = history(model, inputs, targets, lr, rounds)
         return [Row(*line) for line in _computed(model, inputs, targets, lr, E)]

@@ -24,6 +24,7 @@ from torch_bp.core.deck import DECK_LR, DECK_SIZES
 from torch_bp.core.sgd import BACKENDS
 
 DRY_RUN_STEPS = 3
+NAME_MAX = 255  # bytes in one part of a path (a file or folder's own name), as Linux's file systems allow
 # The settings that decide a run's numbers: a resumed run takes them from its checkpoint, and
 # a caller that gives one of them with another value is refused.
 DECIDING = ("lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
@@ -74,6 +75,12 @@ def _text(v) -> bool:
     return isinstance(v, str) and v.strip() != ""
 
 
+def _path(v) -> bool:
+    """A file or folder name whose every part fits a file system's name (255 bytes): a longer
+    one can only fail later, mid-run, as "File name too long"."""
+    return _text(v) and all(len(os.fsencode(part)) <= NAME_MAX for part in Path(v).parts)
+
+
 def _flag(v) -> bool:
     return isinstance(v, bool)
 
@@ -86,21 +93,21 @@ RULES: dict[str, tuple[str, Callable]] = {
     "sizes": ("a list of at least two widths >= 1",
               lambda v: isinstance(v, (list, tuple)) and len(v) >= 2 and all(_count(w) for w in v)),
     "per_unit_bias": ("true or false", _flag),
-    "init": ("a file name or null", _optional(_text)),
+    "init": ("a file name (each part at most 255 bytes) or null", _optional(_path)),
     "dataset": (f"one of {', '.join(DATASETS)}", lambda v: v in DATASETS),
-    "data": ("a file name or null", _optional(_text)),
+    "data": ("a file name (each part at most 255 bytes) or null", _optional(_path)),
     "batch_size": ("an integer >= 1 or null", _optional(_count)),
     "shuffle": ("true or false", _flag),
     "seed": ("an integer in [0, 2**63)", lambda v: _is_int(v) and 0 <= v < 2**63),
-    "logdir": ("a folder name or null", _optional(_text)),
+    "logdir": ("a folder name (each part at most 255 bytes) or null", _optional(_path)),
     "log_interval": ("an integer >= 1 or null", _optional(_count)),
     "target_loss": ("a finite number > 0 or null", _optional(lambda v: _is_number(v) and v > 0)),
     "device": ("a device name", _text),
     "check_grads": ("true or false", _flag),
     "dry_run": ("true or false", _flag),
-    "save_model": ("a file name or null", _optional(_text)),
+    "save_model": ("a file name (each part at most 255 bytes) or null", _optional(_path)),
     "save_interval": ("an integer >= 1 or null", _optional(_count)),
-    "resume": ("a file name or null", _optional(_text)),
+    "resume": ("a file name (each part at most 255 bytes) or null", _optional(_path)),
     "graph": ("true or false", _flag),
     "sharpness_interval": ("an integer >= 0 (0: off)", lambda v: _is_int(v) and v >= 0),
     "sharpness": ("true or false", _flag),
@@ -134,6 +141,7 @@ class RunConfig:
     meta: dict = field(default_factory=dict)  # versions, data hash: filled in by the run
 
     EACH = {}  # fields that hold several values, each checked by another field's rule
+    MOST = {}  # ... and how many values each may hold
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -166,6 +174,7 @@ class SweepConfig(RunConfig):
     sharpness: bool = True           # λ_max of each network at its start and its end (results.csv)
 
     EACH = {"lr": "lr", "seeds": "seed"}
+    MOST = {"lr": 1_000_000, "seeds": 10_000}  # values at most: bounds the work before anything is built
 
 
 class Status(enum.Enum):
@@ -183,6 +192,8 @@ def validate(cfg: RunConfig) -> RunConfig:
         if f.name in cfg.EACH:
             if not isinstance(value, tuple) or not value:
                 raise ConfigError(f.name, f"must be one or more values, got {value!r}")
+            if len(value) > cfg.MOST[f.name]:
+                raise ConfigError(f.name, f"{len(value):,} values, more than the {cfg.MOST[f.name]:,} a sweep takes")
             for v in value:
                 check_value(cfg.EACH[f.name], v)
         elif f.name in RULES:

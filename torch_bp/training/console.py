@@ -2,6 +2,7 @@
 in the deck's setting), a progress line for long runs, and the closing summary."""
 from __future__ import annotations
 
+import errno
 import time
 
 import torch_bp_launch as signals
@@ -16,26 +17,39 @@ SHOWN_ROWS = 8           # the summary lists each row's outputs for data sets th
 
 class Console:
     """out: the table and summary (stdout); err: progress and notes (stderr). full_loss:
-    mini-batches, whose error differs from the error on all data: both are shown."""
+    mini-batches, whose error differs from the error on all data: both are shown. A write to
+    `out` that fails (a closed pipe, a full disk) is kept in `failed`, never raised: the run
+    stops after that round, like on a signal, and nothing more is printed there."""
 
     def __init__(self, out, err, steps: int, start: int, deck: bool, full_loss: bool = False,
                  inputs=None, targets=None):
         self.out, self.err, self.steps, self.start, self.deck = out, err, steps, start, deck
         self.full_loss, self.inputs, self.targets = full_loss, inputs, targets
         self.t_start = self.t_progress = time.monotonic()
+        self.failed: OSError | None = None  # the first failed write to `out`
+
+    def print(self, text: str = "") -> None:
+        """`text` on `out`, unless it has failed before."""
+        if self.failed is None:
+            try:
+                print(text, file=self.out, flush=True)
+            except OSError as e:
+                self.failed = e
+            except ValueError:  # a closed file
+                self.failed = OSError(errno.EBADF, "closed")
 
     def is_table_round(self, r: int) -> bool:
         return r == 1 or r == self.steps or r % TABLE_EVERY == 0
 
     def header(self) -> None:
         full = f"  {'E all data':>14}" if self.full_loss else ""
-        print(f"{'round':>7}  {'E_total':>14}{full}" + ("  slide 40" if self.deck else ""), file=self.out)
+        self.print(f"{'round':>7}  {'E_total':>14}{full}" + ("  slide 40" if self.deck else ""))
 
     def row(self, r: int, loss: float, full: float | None = None) -> None:
         """Round r's E_total (its batch's) and, for mini-batches, the error on all data."""
         slide = DECK_ERROR_TABLE.get(r, "") if self.deck else None
         line = f"{r:>7}  {loss:>14.9f}" + (f"  {full:>14.9f}" if self.full_loss else "")
-        print(line + (f"  {slide}" if slide else ""), file=self.out, flush=True)
+        self.print(line + (f"  {slide}" if slide else ""))
 
     def progress(self, r: int) -> None:
         """Every PROGRESS_SECONDS: rounds done, rate and time left (checked every 256 rounds)."""
@@ -50,23 +64,24 @@ class Console:
         return time.monotonic() - self.t_start
 
     def summary(self, result, save_model: str | None) -> None:
+        if self.failed:  # nowhere to print it
+            return
         def row(values, spec=".9f"):
             return ", ".join(f"{v:{spec}}" for v in values)
         outs = f"[{row(result.outputs[0])}]" if len(result.outputs) == 1 else f"{len(result.outputs)} rows, below"
         all_data = " on all data" if self.full_loss else ""
-        print(f"\n{describe(result)}. After the last update: E_total{all_data} = {result.final_loss:.10g}, "
-              f"outputs = {outs}", file=self.out)
+        self.print(f"\n{describe(result)}. After the last update: E_total{all_data} = {result.final_loss:.10g}, "
+                   f"outputs = {outs}")
         if 1 < len(result.outputs) <= SHOWN_ROWS and self.inputs is not None:  # XOR's 4 rows, one by one
             for x, out, t in zip(self.inputs.tolist(), result.outputs, self.targets.tolist()):
-                print(f"  inputs [{row(x, 'g')}] -> outputs [{row(out)}]   targets [{row(t, 'g')}]", file=self.out)
-        print(f"logs: {result.logdir}/ (history.csv, config.json, TensorBoard events)", file=self.out)
+                self.print(f"  inputs [{row(x, 'g')}] -> outputs [{row(out)}]   targets [{row(t, 'g')}]")
+        self.print(f"logs: {result.logdir}/ (history.csv, config.json, TensorBoard events)")
         if getattr(result, "figures", None) is not None:
-            print(f"figures: {result.logdir}/figures/ (loss, parameters, network-first, network-last; "
-                  "drawn in the background, ready in a few seconds)", file=self.out)
-        print(f"dashboard: {dashboard_hint(result.logdir)}   then open {DASHBOARD_URL}", file=self.out)
+            self.print(f"figures: {result.logdir}/figures/ (loss, parameters, network-first, network-last; "
+                       "drawn in the background, ready in a few seconds)")
+        self.print(f"dashboard: {dashboard_hint(result.logdir)}   then open {DASHBOARD_URL}")
         if save_model:
-            print(f"checkpoint: {save_model}", file=self.out)
-        self.out.flush()
+            self.print(f"checkpoint: {save_model}")
 
 
 def describe(result) -> str:

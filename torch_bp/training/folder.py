@@ -3,6 +3,7 @@ event file, new or continued; every whole-file write is atomic (a temporary file
 from __future__ import annotations
 
 import fcntl
+import errno
 import io
 import json
 import os
@@ -246,8 +247,12 @@ class RunFolder:
                 self.events.write_bytes(self.log10.encode(steps, walls, np.log10(block[:, k:k + 1])))
 
     def flush(self) -> None:
+        """Write out both logs; FileNotFoundError if history.csv was deleted meanwhile (rm -rf of
+        the folder: the writes would go on into a file no one can read, and the run "finish")."""
         self.history.flush()
         self.events.flush()
+        if os.fstat(self.history.fileno()).st_nlink == 0:
+            raise FileNotFoundError(errno.ENOENT, "deleted while the run wrote it", str(self.path / "history.csv"))
 
     def close(self) -> None:
         """Close both logs (each flushed first) and unlock the folder; the first error, if any, after all three."""

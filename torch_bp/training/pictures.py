@@ -11,6 +11,9 @@ from pathlib import Path
 FOLDER = "figures"         # RUN/figures/: loss, parameters, network-first, network-last
 LOG = "drawing.log"        # RUN/figures/drawing.log: what the child said on stderr; removed if nothing
 IMAGES_SUFFIX = ".images"  # the event file of the milestone network pictures ends so; the trainer's do not
+# the child starts as every command does, through torch_bp_launch: a signal (kill -INT, a
+# shutdown's SIGTERM) is one line in drawing.log and exit 128 + n, never a traceback
+LAUNCH = "import sys, torch_bp_launch; sys.exit(torch_bp_launch.launch('figures', 'figures'))"
 
 
 def start(logdir: str | Path, events_after: int | None = None, size: tuple[float, float] | None = None,
@@ -21,7 +24,7 @@ def start(logdir: str | Path, events_after: int | None = None, size: tuple[float
     the tests, which would only load the cores)."""
     if os.environ.get("TORCH_BP_FIGURES", "1") == "0":
         return None
-    argv = [sys.executable, "-m", "torch_bp.cli.figures", str(Path(logdir).resolve())]
+    argv = [sys.executable, "-c", LAUNCH, str(Path(logdir).resolve())]
     if events_after is not None:
         argv += ["--events", "--after", str(events_after)]
     if size is not None:
@@ -31,7 +34,11 @@ def start(logdir: str | Path, events_after: int | None = None, size: tuple[float
     root = str(Path(__file__).resolve().parents[2])  # so a plain checkout finds torch_bp
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     folder = Path(logdir) / FOLDER
-    folder.mkdir(exist_ok=True)
-    with open(folder / LOG, "wb") as log:  # the child keeps its own copy of the file
+    try:
+        folder.mkdir(exist_ok=True)
+        log = open(folder / LOG, "wb")
+    except OSError:  # the run folder gone, or full: the pictures are a nicety, the run is done
+        return None
+    with log:  # the child keeps its own copy of the file
         return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
                                 env=env, start_new_session=True)  # a Ctrl-C at the terminal leaves it be

@@ -50,6 +50,7 @@ from .sweep_events import write_events
 RESULT_COLUMNS = ["lr", "seed", "final_loss", "min_loss", "rounds_to_target", "diverged"]
 SHARPNESS_COLUMNS = ["sharpness_start", "sharpness_end"]  # after RESULT_COLUMNS unless sharpness is off
 CPU_THREADS = 1  # torch threads while a sweep trains on the CPU
+SHOWN_SEEDS = 10  # the terminal's summary has a line for each of the first 10 seeds, then one for all
 
 
 class SweepRun:
@@ -167,29 +168,40 @@ class SweepRun:
 
     # ---- what the terminal shows ----------------------------------------------------------
     def print_summary(self, res: SweepResult) -> None:
-        cfg, lr = self.cfg, self.lr.numpy()
+        """A line for the sweep, one for each of the first SHOWN_SEEDS seeds, then one for all
+        of them (results.csv has every network), then where its files are."""
+        lr = self.lr.numpy()
         status = "finished" if not res.stopped else "interrupted"
         print(f"{status}: {len(lr):,} networks × {res.rounds:,} rounds in {self.seconds:.2f} s", file=self.out)
-        for i, s in enumerate(self.seeds):
-            k = np.flatnonzero(self.network_seed.numpy() == i)
-            fin = np.where(res.diverged[k], np.inf, res.final_loss[k])
-            best = k[np.argmin(fin)]
-            line = f"seed {s}: least final error E = {res.final_loss[best]:.6g} at η = {lr[best]:.6g}"
-            hit = k[res.rounds_to_target[k] > 0]
-            if cfg.target_loss is not None:
-                if len(hit):
-                    fast = hit[np.argmin(res.rounds_to_target[hit])]
-                    line += (f"; E <= {cfg.target_loss:g} first at round {res.rounds_to_target[fast]} "
-                             f"(η = {lr[fast]:.6g}), reached by {len(hit)} of {len(k)}")
-                else:
-                    line += f"; none reached E <= {cfg.target_loss:g}"
-            n_div = int(res.diverged[k].sum())
-            if n_div:
-                line += f"; {n_div} diverged (from η = {lr[k][res.diverged[k]].min():.6g})"
-            print(line, file=self.out)
+        for i, s in enumerate(self.seeds[:SHOWN_SEEDS]):
+            print(f"seed {s}: " + self.seed_line(res, np.flatnonzero(self.network_seed.numpy() == i)), file=self.out)
+        if len(self.seeds) > SHOWN_SEEDS:
+            print(f"... {len(self.seeds) - SHOWN_SEEDS:,} more seeds (results.csv has every network); all "
+                  f"{len(self.seeds):,} seeds: " + self.seed_line(res, np.arange(len(lr))), file=self.out)
         print(f"results: {self.logdir}/ (results.csv, losses.npz, figures/sweep.svg, config.json, "
               "TensorBoard events)", file=self.out)
         print(f"dashboard: {dashboard_hint(self.logdir)}   then open {dashboard_url(sweeps=True)}", file=self.out)
+
+    def seed_line(self, res: SweepResult, k: np.ndarray) -> str:
+        """What networks `k` reached: the least final error and its η, the target, divergence."""
+        cfg, lr = self.cfg, self.lr.numpy()
+        fin = np.where(res.diverged[k], np.inf, res.final_loss[k])
+        best = k[np.argmin(fin)]
+        line = f"least final error E = {res.final_loss[best]:.6g} at η = {lr[best]:.6g}"
+        if len(k) > len(self.lrs):  # several seeds: which one
+            line += f" (seed {self.seeds_of_networks()[best]})"
+        hit = k[res.rounds_to_target[k] > 0]
+        if cfg.target_loss is not None:
+            if len(hit):
+                fast = hit[np.argmin(res.rounds_to_target[hit])]
+                line += (f"; E <= {cfg.target_loss:g} first at round {res.rounds_to_target[fast]} "
+                         f"(η = {lr[fast]:.6g}), reached by {len(hit)} of {len(k)}")
+            else:
+                line += f"; none reached E <= {cfg.target_loss:g}"
+        n_div = int(res.diverged[k].sum())
+        if n_div:
+            line += f"; {n_div} diverged (from η = {lr[k][res.diverged[k]].min():.6g})"
+        return line
 
 
 def run_sweep(cfg: SweepConfig, out=None, err=None) -> SweepResult:

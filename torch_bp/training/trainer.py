@@ -53,6 +53,8 @@ class RunResult:
     target_loss: float | None = None
     seconds: float = 0.0        # the loop's wall time
     figures: object = None      # the child process drawing RUN/figures/ (subprocess.Popen), if any
+    output_failed: OSError | None = None  # the terminal's output failed (a closed pipe, ...): the run stopped there
+    checkpoint: str | None = None  # the checkpoint written at the end, if any
 
 
 class Logger:
@@ -202,8 +204,9 @@ class Trainer:
                 if isinstance(e, NonFiniteLoss):
                     raise NonFiniteLoss(f"{e}; stopped, logs up to that round kept in {folder.path}") from None
                 if isinstance(e, OSError):
-                    raise RunFailed(f"{e.filename or folder.path}: {e.strerror or e}; stopped, logs written before "
-                                    f"it kept in {folder.path} (resume from its last checkpoint to go on)") from None
+                    kept = (f"logs written before it kept in {folder.path} (resume from its last checkpoint to go on)"
+                            if folder.path.is_dir() else "the run folder is gone")
+                    raise RunFailed(f"{e.filename or folder.path}: {e.strerror or e}; stopped, {kept}") from None
                 raise
             result.signum = signals.caught()
             # The pictures in a child process: drawing them takes longer than the deck's whole
@@ -215,7 +218,8 @@ class Trainer:
         self.console.summary(result, self.cfg.save_model)
         if self.cfg.dry_run and not self.cfg_logdir_given:  # a smoke test leaves no folder behind
             shutil.rmtree(result.logdir, ignore_errors=True)
-            print(f"dry run: removed {result.logdir}", file=self.out)
+            self.console.print(f"dry run: removed {result.logdir}")
+        result.output_failed = self.console.failed
         return result
 
     def _run(self, folder: RunFolder, batches) -> RunResult:
@@ -244,7 +248,7 @@ class Trainer:
                 log.flush()
                 self.save(r)
             console.progress(r)
-            if signals.caught():
+            if signals.caught() or console.failed:  # a signal, or the terminal's output gone
                 status = Status.INTERRUPTED
                 break
             if reached:
@@ -260,7 +264,8 @@ class Trainer:
             final = half_sse(outputs, self.targets).item()
         dashboard.write_end(folder.events, cfg.to_dict(), final, r, finished=status is not Status.INTERRUPTED,
                             resumed=self.start > 0)
-        return RunResult(folder.path, r, status, final, outputs.tolist(), 0, cfg.target_loss, seconds)
+        return RunResult(folder.path, r, status, final, outputs.tolist(), 0, cfg.target_loss, seconds,
+                         checkpoint=cfg.save_model)
 
     def _grad_difference(self, inputs, targets, grads) -> torch.Tensor:
         """max |autograd − manual| over every gradient of this round (the other backend's)."""

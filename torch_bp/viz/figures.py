@@ -47,13 +47,28 @@ FEW_POINTS = 30  # a curve of this many points or fewer has each marked (a line 
 SHARPNESS, TWO_OVER_LR = "curvature/sharpness", "curvature/two_over_lr"  # history.csv's columns (training/curvature.py)
 
 
-def read_history(logdir: str | Path) -> tuple[list[str], np.ndarray]:
-    """history.csv's column names and its rows (N, columns) float64; complete lines only."""
-    lines = (Path(logdir) / "history.csv").read_text().splitlines(keepends=True)
-    columns = lines[0].strip().split(",")
-    rows = [ln for ln in lines[1:] if ln.endswith("\n")]  # an interrupted write leaves half a line
-    data = np.array([[float(v) for v in ln.split(",")] for ln in rows], dtype=np.float64)
-    return columns, data.reshape(len(rows), len(columns))
+def history_columns(logdir: str | Path) -> list[str]:
+    """history.csv's column names (its first line)."""
+    with open(Path(logdir) / "history.csv", newline="") as f:
+        return f.readline(2**20).strip().split(",")
+
+
+def read_history(logdir: str | Path, names: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+    """history.csv's column names and its rows (N, columns) float64; complete lines only.
+    names: only these columns, in this order. Streamed: numpy parses the text straight into the
+    array (8 bytes a value, not a Python float and a string per value: 500,000 rows cost their
+    array, not gigabytes)."""
+    with open(Path(logdir) / "history.csv", newline="") as f:
+        header = f.readline()
+        columns = header.strip().split(",")
+        keep = None if names is None else [columns.index(n) for n in names]
+        start = f.tell()
+        rows = sum(chunk.count("\n") for chunk in iter(lambda: f.read(2**20), "")) if header.endswith("\n") else 0
+        f.seek(start)  # an interrupted write leaves half a line: read the whole lines only
+        shape = (rows, len(columns) if keep is None else len(keep))
+        data = np.loadtxt(f, delimiter=",", dtype=np.float64, usecols=keep, max_rows=rows, ndmin=2,
+                          comments=None) if rows else np.empty(shape)
+    return (columns if names is None else list(names)), data.reshape(shape)
 
 
 def run_data(cfg: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -215,6 +230,7 @@ def write_figures(logdir: str | Path, out: str | Path, size=None, dpi: int = SLI
 
 def milestones(rounds) -> list[int]:
     """Round 1, the deck's table rounds and the last, among the logged `rounds`."""
-    rounds = [int(r) for r in rounds]
-    wanted = {1, rounds[-1], *DECK_ERROR_TABLE} if rounds else set()
-    return sorted(wanted.intersection(rounds))
+    rounds = np.asarray(rounds)  # (N,): no Python int per logged round
+    if not len(rounds):
+        return []
+    return [int(r) for r in np.intersect1d(rounds, [1, rounds[-1], *DECK_ERROR_TABLE])]
