@@ -140,8 +140,7 @@ class RunConfig:
     target_loss: float | None = None  # stop (train) or count rounds (sweep) until E on all data <= this
     meta: dict = field(default_factory=dict)  # versions, data hash: filled in by the run
 
-    EACH = {}  # fields that hold several values, each checked by another field's rule
-    MOST = {}  # ... and how many values each may hold
+    EACH, MOST = {}, {}  # fields that hold several values, each checked by another field's rule; how many at most
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -289,10 +288,8 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
     own_folder = "logdir" not in given and not cfg.dry_run  # a dry run writes only into its temporary folder
     kept = (*KEPT_UNLESS_GIVEN, "logdir", *(KEPT_IN_ITS_FOLDER if own_folder else ()))
     for key in kept:
-        if key not in given and key in saved:
-            changes[key] = saved[key]
-        elif key not in given and key in BEFORE_IT_EXISTED:
-            changes[key] = BEFORE_IT_EXISTED[key]
+        if key not in given and (key in saved or key in BEFORE_IT_EXISTED):
+            changes[key] = saved.get(key, BEFORE_IT_EXISTED.get(key))
     return dataclasses.replace(cfg, **changes)
 
 

@@ -111,7 +111,10 @@ class Trainer:
         self.out, self.err, self.figures = out or sys.stdout, err or sys.stderr, figures or {}
         try:
             if cfg.resume and checkpoint is None:
-                checkpoint = _load(cfg.resume)
+                try:
+                    checkpoint = load_checkpoint(cfg.resume)
+                except ValueError as e:  # a checkpoint that cannot be trusted: the resume setting's fault
+                    raise ConfigError("resume", str(e)) from None
             if checkpoint is not None:
                 cfg = resumed(cfg, checkpoint["config"], given)
             cfg = resolve_paths(validate(cfg))
@@ -289,14 +292,6 @@ class Trainer:
             "round": rounds, "model": self.model.state_dict(), "optimizer": self.sgd.state_dict(),
             "data_order": self.stream.state_dict(), "config": json.loads(json.dumps(self.cfg.to_dict())),
             "torch_version": str(torch.__version__), "torch_bp_version": torch_bp.__version__})
-
-
-def _load(path: str) -> dict:
-    """A checkpoint to resume from; ConfigError naming resume if it cannot be trusted."""
-    try:
-        return load_checkpoint(path)
-    except ValueError as e:
-        raise ConfigError("resume", str(e)) from None
 
 
 def train(cfg: TrainConfig, out=None, err=None, checkpoint: dict | None = None,
