@@ -194,6 +194,8 @@ def test_text_wraps_the_explanation_greedily_at_80_columns():
     assert " ".join(lines) == found.diagnosis.explanation and len(lines) > 1
     assert all(len(line) <= 80 for line in lines)
     assert all(len(a) + 1 + len(b.split()[0]) > 80 for a, b in zip(lines, lines[1:]))  # no room left on a line
+    exactly_81 = check.Check([], check.Diagnosis("unknown", None, "a" * 40 + " " + "b" * 40, []))
+    assert to_text(exactly_81).splitlines()[-2:] == ["a" * 40, "b" * 40]  # 81 columns do not fit
 
 
 # --- What a written number claims ----------------------------------------------------------------------
@@ -349,3 +351,16 @@ def test_an_eta_offered_has_at_most_15_significant_digits():
         w, g, eta, text = draw(rng)
         etas = offered({"w4": w}, {"w4": g}, {"w4": text})
         assert all(len(Decimal(repr(e)).normalize().as_tuple().digits) <= 15 for e in etas)
+
+
+@pytest.mark.parametrize("texts_of", [
+    lambda w5: {"w5+": f"{w5:.3g}"},                          # 3 digits: shown at 4, the least
+    lambda w5: {"net_h1": "0.38", "w5+": f"{w5:.7g}"},        # the most digits given decide: 7
+])
+def test_the_telling_quantity_is_shown_to_the_digits_the_learner_wrote(texts_of):
+    texts = texts_of(learner(DECK, "update-sign")["w5+"])
+    digits = max(4, *(len(Decimal(t).as_tuple().digits) for t in texts.values()))
+    a, b = (f"{learner(DECK, m)['dE_total/dout_o1']:.{digits}g}" for m in ("sign-of-error", "update-sign"))
+    explanation = diagnose(texts).diagnosis.explanation
+    assert explanation.endswith(f"Your dE_total/dout_o1 would tell them apart: sign-of-error gives {a}, "
+                                f"update-sign gives {b}.")
