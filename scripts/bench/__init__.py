@@ -4,7 +4,7 @@
     contenders.py  the plain eager loop, torch_bp's backends, whole train() runs, the scale passes
     train.py       section "train": the deck's network per round and in whole 10,000-round runs
     scale.py       section "scale": a float32 784-1024-1024-10 network over batch sizes
-    sweep.py       section "sweep" (only by name: minutes): many networks in one process against
+    sweep.py       section "sweep" (by name or "all" only: minutes): many networks in one process against
                    one train.py run; on a GPU, 10^4 to 10^6 networks
     memory.py      peak memory of one pass, each contender in a fresh process
 
@@ -32,7 +32,7 @@ from bench.timing import Targets, usable_cores
 from bench.train import bench_train
 
 SECTIONS = {"train": bench_train, "scale": bench_scale, "sweep": bench_sweep}  # name -> section(settings, root, targets)
-IN_ALL = ("train", "scale")  # "all"; sweep (minutes of whole processes) runs only when named
+DEFAULT_SECTIONS = ("train", "scale")  # without --section; sweep (minutes of whole processes) only by name or "all"
 
 
 @dataclass(frozen=True)

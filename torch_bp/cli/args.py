@@ -25,14 +25,19 @@ class InputError(ValueError):
     """Bad input from the user: reported as one line on stderr, exit status 2."""
 
 
-class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Defaults in --help, but only those that say something: no "(default: None)" on a flag
-    whose help says what happens without it, no "(default: False)" on a switch."""
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """Defaults in --help, as the user would type them ("2,2,2", not "(2, 2, 2)"), but only
+    those that say something: no "(default: None)" on a flag whose help says what happens
+    without it, no "(default: False)" on a switch, none added to a help that states its own."""
 
     def _get_help_string(self, action):
-        if action.default is None or action.default is False:
+        default = action.default
+        if default is None or default is False or default is argparse.SUPPRESS or "(default" in action.help or "default:" in action.help:
             return action.help
-        return super()._get_help_string(action)
+        if not action.option_strings and action.nargs not in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
+            return action.help
+        shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else str(default)
+        return f"{action.help} (default: {shown.replace('%', '%%')})"
 
 
 class ArgumentParser(argparse.ArgumentParser):
