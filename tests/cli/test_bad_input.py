@@ -526,6 +526,8 @@ def check(case: Case, world, tmp_path, monkeypatch, capsys):
         problems.append(f"the message names none of {case.names}")
     elif case.unreadable and "Permission denied" not in lines[0]:
         problems.append("the unreadable file was read: the case tested nothing")
+    elif repeated_prefix(lines[0]):
+        problems.append(f"the line repeats its prefix {repeated_prefix(lines[0])!r}")
     if after != world["before"]:
         changed = sorted(k for k in set(after) | set(world["before"]) if after.get(k) != world["before"].get(k))
         problems.append(f"the protected run folder or checkpoint changed: {changed}")
@@ -534,6 +536,12 @@ def check(case: Case, world, tmp_path, monkeypatch, capsys):
     if world["marker"].exists():
         problems.append("unpickling a checkpoint ran code")
     assert not problems, "; ".join(problems) + f"\nstderr: {err!r}"
+
+
+def repeated_prefix(line: str) -> str:
+    """The part of an error line that comes twice in a row ("--check F: --check F: not valid JSON"), or ""."""
+    parts = line.split(": ")
+    return next((a for a, b in zip(parts, parts[1:]) if a == b), "")
 
 
 def restore(world) -> None:

@@ -178,8 +178,9 @@ def _first_order(args, weights):
     if args.check is not None and args.format == "html":
         raise InputError("--format html: not with --check (its report is text, markdown or json)")
     if args.check is not None:
+        given = read_json_object(args.check, "--check", "quantity names")  # InputError naming --check FILE
         try:
-            learner = check.read_values(read_json_object(args.check, "--check", "quantity names"))
+            learner = check.read_values(given)
         except ValueError as e:
             raise InputError(f"--check {args.check}: {e}") from None
     try:
