@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
+from .batches import check_batch, check_tensor
 from .deck import DECK_SIZES, DECK_WEIGHTS
 
 
@@ -24,6 +26,14 @@ class SharedBiasLinear(nn.Linear):
         if isinstance(self.bias, nn.Parameter):  # nn.Linear.__init__ calls us before bias exists
             bound = 1 / math.sqrt(self.in_features)
             nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """net = x Wᵀ + b; x (..., in) of the layer's dtype (nn.Linear's shapes)."""
+        weight = self.weight
+        if not (isinstance(x, torch.Tensor) and x.dtype == weight.dtype and x.dim() and x.shape[-1] == weight.shape[1]):
+            check_tensor("x", x, weight.dtype, weight.device, "the layer's")  # says what is wrong
+            raise ValueError(f"x: expected shape (..., {self.in_features}), got {tuple(x.shape)}")
+        return F.linear(x, weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias=shared"
@@ -76,7 +86,11 @@ class BackpropNet(nn.Module):
         if init == "deck":
             self.load_values(DECK_WEIGHTS)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *, check: bool = True) -> torch.Tensor:
+        """out_L for inputs x (B, sizes[0]) of the network's dtype and device (check=False: a
+        hot loop whose data was checked once skips batches.check_batch)."""
+        if check:
+            check_batch(self, x)
         out = x  # (B, sizes[0])
         for layer in self.layers:
             out = torch.sigmoid(layer(out))  # (B, n_l)
