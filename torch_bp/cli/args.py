@@ -212,6 +212,14 @@ def read_json_object(path: str, flag_name: str, keys: str = "parameter names") -
         raise InputError(f"{flag_name} {e}") from None
 
 
+def add_row(p: argparse.ArgumentParser, inputs, targets, what: str = "") -> None:
+    """--inputs and --targets: one row of data (explain.py's, and a run's instead of its data set)."""
+    p.add_argument("--inputs", type=finite_numbers, default=inputs, metavar="I1,I2,...",
+                   help=f"{what}its inputs, e.g. 0.05,0.1")
+    p.add_argument("--targets", type=finite_numbers, default=targets, metavar="T1,T2,...",
+                   help=f"{what}its targets, e.g. 0.01,0.99")
+
+
 def add_network_and_data(p: argparse.ArgumentParser, d, per: str = "") -> None:
     """The flags a run and a sweep share for the network and its data (RunConfig's fields),
     defaults from config `d`; `per`: what a sweep adds to some helps (", per seed")."""
@@ -220,9 +228,11 @@ def add_network_and_data(p: argparse.ArgumentParser, d, per: str = "") -> None:
     p.add_argument("--train-bias", action="store_true", help="let the biases b1, b2 learn too")
     p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
     p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
-                   help="JSON of initial parameters (names of named_parameters() to nested lists)")
+                   help="JSON of initial parameters (names of named_parameters() to nested lists; 2-2-2 also "
+                        "the slides' w1..w8, b1, b2 to numbers)")
     p.add_argument("--dataset", choices=list(DATASETS), default=d.dataset, help="built-in data")
     p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
                    help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
+    add_row(p, d.inputs, d.targets, "one row of data instead of --dataset or --data: ")
     p.add_argument("--shuffle", action="store_true", help=f"a new random order every epoch{per}")
     p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")
