@@ -87,3 +87,13 @@ def test_good_batches_still_pass_and_check_false_skips_the_check():
     assert model(rows).shape == (5, 2) and tb.backprop(model, rows, rows).loss.dim() == 0
     trace = tb.backprop(model, X, T, check=False)
     torch.testing.assert_close(trace.loss, tb.half_sse(model(X), T), rtol=0, atol=1e-15)
+
+
+def test_the_loss_names_the_tensor_that_does_not_fit():
+    out = torch.rand(3, 2, dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"^outputs: expected shape \(B, n_out\), got \(2\)$"):
+        tb.half_sse(out[0], T)
+    with pytest.raises(TypeError, match=r"^targets: expected torch.float64 \(the outputs'\), got torch.float32"):
+        tb.half_sse(out, out.float())
+    with pytest.raises(ValueError, match=r"^targets: expected 3 rows \(as the outputs\), got 1$"):
+        tb.half_sse_terms(out, T)
