@@ -67,7 +67,7 @@ def test_bad_targets_are_named(entry, targets, words):
 
 def test_the_layer_checks_its_input():
     layer = tb.SharedBiasLinear(2, 3, dtype=torch.float64)
-    with pytest.raises(TypeError, match=r"expected torch.float64 \(the layer's\), got torch.float32"):
+    with pytest.raises(TypeError, match=r"^x: expected torch.float64 \(the layer's\), got torch.float32"):
         layer(torch.ones(4, 2))
     with pytest.raises(ValueError, match=r"expected shape \(\.\.\., 2\), got \(4, 3\)"):
         layer(torch.ones(4, 3, dtype=torch.float64))

@@ -60,9 +60,8 @@ def by_parameter(values: dict) -> dict:
         raise ValueError(f"the slides' names w1..w8, b1, b2 do not match: {wrong} "
                          "(a file uses these names or named_parameters()'s, not both)")
     v = {name: _slide_number(name, values[name]) for name in SLIDE_NAMES}
-    w = [v[f"w{i}"] for i in range(1, 9)]
-    return {"layers.0.weight": [w[0:2], w[2:4]], "layers.0.bias": v["b1"],
-            "layers.1.weight": [w[4:6], w[6:8]], "layers.1.bias": v["b2"]}
+    rows = [[v[f"w{2 * j + 1}"], v[f"w{2 * j + 2}"]] for j in range(4)]  # into h1, h2, o1, o2
+    return {"layers.0.weight": rows[:2], "layers.0.bias": v["b1"], "layers.1.weight": rows[2:], "layers.1.bias": v["b2"]}
 
 
 def _slide_number(name: str, value) -> float:
