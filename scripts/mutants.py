@@ -46,7 +46,7 @@ def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog="mutants.py", description=__doc__.splitlines()[0])
     short = sorted(Path(f).name for f in FILES)
     p.add_argument("--files", nargs="+", choices=short, default=short, metavar="FILE",
-                   help=f"core files to mutate, of {', '.join(short)}")
+                   help=f"core files to mutate (default: every one): {', '.join(short)}")
     p.add_argument("-j", "--jobs", type=count, default=2, help="mutants tested at once")
     p.add_argument("--limit", type=count, default=None, help="at most this many mutants per file (a smoke run)")
     p.add_argument("--sample", type=count, default=None,

@@ -5,7 +5,7 @@
     train.py       section "train": the deck's network per round and in whole 10,000-round runs
     sharpness.py   section "sharpness": the default run with and without λ_max logging; a sweep's
     scale.py       section "scale": a float32 784-1024-1024-10 network over batch sizes
-    sweep.py       section "sweep" (only by name: minutes): many networks in one process against
+    sweep.py       section "sweep" (by name or "all" only: minutes): many networks in one process against
                    one train.py run; on a GPU, 10^4 to 10^6 networks
     memory.py      peak memory of one pass, each contender in a fresh process
 
@@ -35,7 +35,7 @@ from bench.train import bench_train
 
 SECTIONS = {"train": bench_train, "sharpness": bench_sharpness, "scale": bench_scale,
             "sweep": bench_sweep}  # name -> section(settings, root, targets)
-IN_ALL = ("train", "sharpness", "scale")  # "all"; sweep (minutes of whole processes) runs only when named
+DEFAULT_SECTIONS = ("train", "sharpness", "scale")  # without --section; sweep (minutes of whole processes) only by name or "all"
 
 
 @dataclass(frozen=True)

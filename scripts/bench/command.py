@@ -1,6 +1,7 @@
 """Speed and memory of torch_bp, side by side in one run, with the targets they must meet.
 
-    python scripts/benchmark.py                  # every section: about 1.5 minutes on 2 quiet cores
+    python scripts/benchmark.py                  # train and scale: about 1.5 minutes on 2 quiet cores
+    python scripts/benchmark.py --section all    # every section, the sweep too: minutes more
     python scripts/benchmark.py --quick          # a smoke test: smaller counts, a few seconds
     python scripts/benchmark.py --section train  # the 10,000-round run against the plain loop
     python scripts/benchmark.py --section scale --json bench.json
@@ -21,8 +22,9 @@ PROG = "benchmark.py"
 def build_parser() -> ArgumentParser:
     d = bench.Settings()
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--section", choices=[*bench.SECTIONS, "all"], default="all",
-                   help=f"which figures; all: {', '.join(bench.IN_ALL)}")
+    p.add_argument("--section", choices=[*bench.SECTIONS, "all"], default=None,
+                   help=f"which figures; all: every section, the sweep too (minutes); "
+                        f"default: {', '.join(bench.DEFAULT_SECTIONS)}")
     p.add_argument("--quick", action="store_true",
                    help="smaller counts, a smoke test of a few seconds (figures indicative only)")
     p.add_argument("--repeats", type=count, default=d.repeats,
@@ -35,6 +37,13 @@ def build_parser() -> ArgumentParser:
                    help="torch.set_num_threads; default: the cores this process may use")
     p.add_argument("--json", type=path_arg, metavar="FILE", default=None, help="also write every figure to this JSON file")
     return p
+
+
+def sections(section: str | None) -> list[str]:
+    """The sections --section names: none given, the default ones; "all", every one."""
+    if section is None:
+        return list(bench.DEFAULT_SECTIONS)
+    return list(bench.SECTIONS) if section == "all" else [section]
 
 
 def main(argv=None) -> int:
@@ -52,7 +61,7 @@ def main(argv=None) -> int:
         target = Path(out_json)
         if target.is_dir() or not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
             return fail(PROG, f"--json {target}: cannot write a file there")
-    figures = bench.run(bench.Settings(**args), list(bench.IN_ALL) if section == "all" else [section])
+    figures = bench.run(bench.Settings(**args), sections(section))
     if out_json is not None:
         Path(out_json).write_text(json.dumps(figures, indent=2, default=str) + "\n")
         print(f"figures: {out_json}")

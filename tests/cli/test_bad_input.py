@@ -176,6 +176,12 @@ TRAIN_CASES = [
         "init_bool.json", "binary.json", "deep.json", "deep_parsable.json", "init_huge_int.json",
     ]),
     T("--init", ""),
+    *file_cases(T, "--init", ["slide_missing.json", "slide_mixed.json", "slide_string.json", "slide_nan.json"]),
+    # --inputs, --targets: one row, both or neither, not with --data, fitting --sizes
+    T("--inputs", "0.05,0.1"), T("--targets", "0.01,0.99"), T("--inputs", "x", "--targets", "0,1"),
+    T("--inputs", "nan,1", "--targets", "0,1"), T("--inputs", "", "--targets", "0,1"),
+    T("--inputs", "1,2,3", "--targets", "0,1"), T("--inputs", "1,2", "--targets", "0,1,1", names=["--inputs", "--sizes"]),
+    T("--inputs", "1,2", "--targets", "0,1", "--data", "{files}/noread.csv", names=["--inputs"]),
     # --data: missing, a directory, unreadable, empty, ragged, non-numbers, NaN/inf, columns, JSON shapes
     *file_cases(T, "--data", [
         "missing.csv", "adir.csv", "UNREADABLE:noread.csv",
@@ -255,6 +261,7 @@ EXPLAIN_CASES = [
     E("--sizes", "3,3", "--live", "--format", "html"), E("--live", names=["--live"]),
     E("--inputs", "1,2,3", "--live", "--format", "html", "--sizes", "2,3,1"),
     E("--targets", "1,0,1", "--live", "--format", "html", "--sizes", "2,3,1"),
+    *file_cases(E, "--weights", ["slide_missing.json", "slide_mixed.json", "slide_string.json", "slide_nan.json"]),
     *file_cases(E, "--check", [  # the learner's values; their own bad values: tests/explain/test_check.py
         "missing.json", "adir.json", "UNREADABLE:noread.json", "empty.json",
         "bad.json", "list.json", "string.json", "binary.json",
@@ -315,6 +322,10 @@ SEED_INIT = {"layers.0.weight": [[0.15, 0.2], [0.25, 0.3]], "layers.0.bias": 0.3
              "layers.1.weight": [[0.4, 0.45], [0.5, 0.55]], "layers.1.bias": 0.6}
 
 
+SLIDE_INIT = dict(zip([f"w{i}" for i in range(1, 9)] + ["b1", "b2"],
+                      [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55, 0.35, 0.6]))
+
+
 def _init(**changes) -> str:
     values = {k: v for k, v in SEED_INIT.items() if k not in changes.get("drop", ())}
     values.update(changes.get("set", {}))
@@ -362,6 +373,11 @@ def make_files(files: Path, ck: Path, other_shape: Path, marker: Path) -> None:
         "deep_parsable.json": json.dumps({"inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
                                           **SEED_INIT, "layers.0.weight": _nested(200)}),
         "init_huge_int.json": _init(set={"layers.0.bias": 10**400}),  # OverflowError in float()
+        # the slides' names w1..w8, b1, b2
+        "slide_missing.json": json.dumps({"w1": 0.15, "w2": 0.2, "b1": 0.35}),
+        "slide_mixed.json": json.dumps({**SLIDE_INIT, "layers.0.bias": 0.35}),
+        "slide_string.json": json.dumps({**SLIDE_INIT, "w3": "0,25"}),
+        "slide_nan.json": json.dumps({**SLIDE_INIT, "b2": None}),
         # CSV data
         "empty.csv": "",
         "underscore.csv": "i1,i2,t1,t2\n0_05,0.10,0.01,0.99\n", "header_only.csv": "i1,i2,t1,t2\n",
@@ -532,6 +548,8 @@ def check(case: Case, world, tmp_path, monkeypatch, capsys):
         problems.append(f"the message names none of {case.names}")
     elif case.unreadable and "Permission denied" not in lines[0]:
         problems.append("the unreadable file was read: the case tested nothing")
+    elif repeated_prefix(lines[0]):
+        problems.append(f"the line repeats its prefix {repeated_prefix(lines[0])!r}")
     if after != world["before"]:
         changed = sorted(k for k in set(after) | set(world["before"]) if after.get(k) != world["before"].get(k))
         problems.append(f"the protected run folder or checkpoint changed: {changed}")
@@ -540,6 +558,12 @@ def check(case: Case, world, tmp_path, monkeypatch, capsys):
     if world["marker"].exists():
         problems.append("unpickling a checkpoint ran code")
     assert not problems, "; ".join(problems) + f"\nstderr: {err!r}"
+
+
+def repeated_prefix(line: str) -> str:
+    """The part of an error line that comes twice in a row ("--check F: --check F: not valid JSON"), or ""."""
+    parts = line.split(": ")
+    return next((a for a, b in zip(parts, parts[1:]) if a == b), "")
 
 
 def restore(world) -> None:

@@ -104,3 +104,37 @@ def test_half_sse_is_the_decks_error_averaged_over_rows():
     # one row is exactly the slides' E_total = E_o1 + E_o2
     torch.testing.assert_close(half_sse(out[:1], tgt[:1]).item(),
                                0.5 * (0.01 - 0.75) ** 2 + 0.5 * (0.99 - 0.77) ** 2, **EXACT_ISH)
+
+
+SLIDES = dict(zip([f"w{i}" for i in range(1, 9)] + ["b1", "b2"], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.25, 0.75]))
+
+
+def test_slide_names_load_as_the_slides_number_them():
+    model = BackpropNet()
+    model.load_values({**SLIDES, "w3": "0.3e0"})  # a value as text, read by core.numbers
+    torch.testing.assert_close(model.layers[0].weight, torch.tensor([[0.1, 0.2], [0.3, 0.4]], dtype=torch.float64))
+    torch.testing.assert_close(model.layers[1].weight, torch.tensor([[0.5, 0.6], [0.7, 0.8]], dtype=torch.float64))
+    assert model.layers[0].bias.item() == 0.25 and model.layers[1].bias.item() == 0.75
+
+
+@pytest.mark.parametrize("values, says", [
+    ({"w1": 0.1, "b2": 0.6}, "missing w2, w3, w4, w5, w6, w7, w8, b1 ("),
+    ({**SLIDES, "w9": 1.0, "layers.0.bias": 0.3}, "unknown layers.0.bias, w9 ("),
+    ({"w9": 1.0, **{k: v for k, v in SLIDES.items() if k != "w1"}}, "match: missing w1; unknown w9 ("),
+    ({**SLIDES, "w3": "0,3"}, "w3: '0,3' is not a number"),
+    ({**SLIDES, "w3": True}, "w3: expected a finite number, got true"),
+    ({**SLIDES, "b2": float("inf")}, "b2: expected a finite number, got Infinity"),
+    ({**SLIDES, "w4": [0.4]}, "w4: expected a finite number, got [0.4]"),
+])
+def test_bad_slide_names_are_refused_by_name_and_change_nothing(values, says):
+    model = BackpropNet()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError) as raised:
+        model.load_values(values)
+    assert says in str(raised.value), str(raised.value)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_slide_names_are_the_2_2_2_networks_only():
+    with pytest.raises(ValueError, match="parameter names do not match"):
+        BackpropNet((2, 3, 2)).load_values(SLIDES)

@@ -39,3 +39,10 @@ def test_quick_benchmark_prints_every_table_and_target(tmp_path, capsys):
     assert len(figures["targets"]) == 7
     assert figures["sharpness"]["run_ratio"] > 0 and figures["sharpness"]["interval"] == 1000
     assert figures["train"]["processes"]["train_over_plain"] > 0
+
+
+def test_section_all_is_every_section_and_the_default_leaves_out_the_sweep():
+    command = load_script("benchmark")
+    assert command.sections("all") == list(command.bench.SECTIONS) and "sweep" in command.sections("all")
+    assert "sweep" not in command.sections(None) and command.sections(None)
+    assert command.sections("sweep") == ["sweep"]

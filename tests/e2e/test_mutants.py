@@ -38,7 +38,8 @@ def test_the_equivalent_list_names_core_files():
 
 def test_a_small_run_kills_the_first_mutants_of_the_loss():
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "mutants.py"), "--files", "loss.py", "--limit", "3",
-                          "--tests", "tests/core/test_model.py::test_half_sse_is_the_decks_error_averaged_over_rows"],
+                          "--tests", "tests/core/test_model.py::test_half_sse_is_the_decks_error_averaged_over_rows",
+                          "tests/core/test_batches.py::test_the_loss_names_the_tensor_that_does_not_fit"],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "loss.py                3       3       0        0      0       0" in run.stdout

@@ -8,6 +8,7 @@ comparison at a printed precision both use.
 """
 import json
 import math
+import re
 import subprocess
 import sys
 from decimal import ROUND_DOWN, Context, Decimal, localcontext
@@ -415,6 +416,17 @@ def test_bad_file_is_one_line_and_status_2(capsys, tmp_path, content, says):
     status, out, err = run_main(capsys, "--check", path)
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith(f"explain.py: error: --check {path}: ") and says in err, err
+
+
+def test_every_unknown_name_is_named_with_the_closest_valid_one(capsys, tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"net_h1": 0.3775, "out_h3": 0.5, "E total": 0.29, "dE_total/dw9": 0.1, "?": 1}))
+    status, out, err = run_main(capsys, "--check", path)
+    assert status == 2 and out == "" and err.count("\n") == 1, err
+    for wrong, meant in (("out_h3", "out_h"), ("E total", "E_total"), ("dE_total/dw9", "dE_total/dw")):
+        assert re.search(rf"'{re.escape(wrong)}' \(did you mean {re.escape(meant)}[0-9]?\?\)", err), err
+    assert re.search(r"'\?' \(did you mean [^ ]+\?\)", err), err  # nothing is close: still the closest
+    assert "unknown quantities" in err and "…" not in err and "net_h1" not in err
 
 
 def test_bad_file_from_the_command_line_has_no_traceback(tmp_path):

@@ -1,11 +1,13 @@
 """Each row of the worked example names the right things: its formula, in the slides' notation,
 built here from the slides' picture alone (which weight leaves which unit and enters which,
 tests/learner.SLOT) and the chain rule's pattern, and the same formula in every format."""
+import dataclasses
 import json
 
 import pytest
 
 from torch_bp.cli import explain
+from torch_bp.explain import report_render
 from torch_bp.explain.report import worked_example
 
 from learner import NAMES, SLOT
@@ -59,3 +61,19 @@ def test_every_format_shows_every_formula(fmt, capsys):
     else:
         missing = [q for q in NAMES if formulas[q] not in out and formulas[q].replace("|", "\\|") not in out]
         assert not missing, missing
+
+
+@pytest.mark.parametrize("filled_in", [(), ("printed",), ("verdict",), ("source",), ("note",),
+                                       ("printed", "verdict", "source", "note")])
+def test_markdown_shows_a_column_when_any_row_fills_it(filled_in):
+    """A column stays when one row (here the last) fills it, and goes when none does; the table
+    keeps the order quantity, computed, printed, verdict, source, note."""
+    rows = worked_example(printed=False)[:3]
+    values = {"printed": "0.5", "verdict": "agrees", "source": "slides 14", "note": "n"}
+    rows[-1] = dataclasses.replace(rows[-1], **{column: values[column] for column in filled_in})
+    table = [line for line in report_render.to_markdown(rows).splitlines() if line.startswith("|")]
+    order = [c for c in ("printed", "verdict", "source", "note") if c in filled_in]
+    assert table[0] == "| quantity = formula | computed |" + "".join(f" {c} |" for c in order)
+    assert len({line.count("|") for line in table}) == 1
+    assert table[-1].endswith("|" + "".join({"printed": " `0.5` |", "verdict": " agrees |", "source": " slides 14 |",
+                                             "note": " n |"}[c] for c in order))

@@ -96,3 +96,15 @@ def test_progress_line_numbers(monkeypatch):
     p(4500, 5000)                      # 130: 4,500 rounds in 30 s
     assert err.getvalue().splitlines() == ["round 1000/5000  100 rounds/s  40 s left",
                                            "round 4500/5000  150 rounds/s  3 s left"]
+
+
+@pytest.mark.parametrize("inputs, error, says", [
+    (DECK_INPUTS.float(), TypeError, r"^inputs: expected torch.float64 \(the network's\), got torch.float32"),
+    (DECK_INPUTS[0], ValueError, r"^inputs: expected shape \(B, 2\) or \(1, B, 2\), got \(2\)"),
+])
+def test_a_sweep_checks_its_data_once_before_the_rounds(inputs, error, says):
+    nets = StackedNets.stack([BackpropNet()])
+    with pytest.raises(error, match=says):
+        sweep(nets, torch.tensor([0.5], dtype=torch.float64), inputs, DECK_TARGETS, 3)
+    with pytest.raises(ValueError, match=r"^targets: expected 1 rows \(as the inputs\), got 2"):
+        sweep(nets, torch.tensor([0.5], dtype=torch.float64), DECK_INPUTS, DECK_TARGETS.repeat(2, 1), 3)

@@ -27,14 +27,19 @@ class InputError(ValueError):
     """Bad input from the user: reported as one line on stderr, exit status 2."""
 
 
-class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Defaults in --help, but only those that say something: no "(default: None)" on a flag
-    whose help says what happens without it, no "(default: False)" on a switch."""
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """Defaults in --help, as the user would type them ("2,2,2", not "(2, 2, 2)"), but only
+    those that say something: no "(default: None)" on a flag whose help says what happens
+    without it, no "(default: False)" on a switch, none added to a help that states its own."""
 
     def _get_help_string(self, action):
-        if action.default is None or action.default is False:
+        default = action.default
+        if default is None or default is False or default is argparse.SUPPRESS or "(default" in action.help or "default:" in action.help:
             return action.help
-        return super()._get_help_string(action)
+        if not action.option_strings and action.nargs not in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
+            return action.help
+        shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else str(default)
+        return f"{action.help} (default: {shown.replace('%', '%%')})"
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -243,6 +248,14 @@ def read_json_object(path: str, flag_name: str, keys: str = "parameter names") -
         raise InputError(f"{flag_name} {e}") from None
 
 
+def add_row(p: argparse.ArgumentParser, inputs, targets, what: str = "") -> None:
+    """--inputs and --targets: one row of data (explain.py's, and a run's instead of its data set)."""
+    p.add_argument("--inputs", type=finite_numbers, default=inputs, metavar="I1,I2,...",
+                   help=f"{what}its inputs, e.g. 0.05,0.1")
+    p.add_argument("--targets", type=finite_numbers, default=targets, metavar="T1,T2,...",
+                   help=f"{what}its targets, e.g. 0.01,0.99")
+
+
 def add_network_and_data(p: argparse.ArgumentParser, d, per: str = "") -> None:
     """The flags a run and a sweep share for the network and its data (RunConfig's fields),
     defaults from config `d`; `per`: what a sweep adds to some helps (", per seed")."""
@@ -251,9 +264,11 @@ def add_network_and_data(p: argparse.ArgumentParser, d, per: str = "") -> None:
     p.add_argument("--train-bias", action="store_true", help="let the biases b1, b2 learn too")
     p.add_argument("--per-unit-bias", action="store_true", help="one bias per unit instead of one per layer")
     p.add_argument("--init", type=path_arg, metavar="FILE", default=d.init,
-                   help="JSON of initial parameters (names of named_parameters() to nested lists)")
+                   help="JSON of initial parameters (names of named_parameters() to nested lists; 2-2-2 also "
+                        "the slides' w1..w8, b1, b2 to numbers)")
     p.add_argument("--dataset", choices=list(DATASETS), default=d.dataset, help="built-in data")
     p.add_argument("--data", type=path_arg, metavar="FILE", default=d.data,
                    help="CSV (header row; last n_out columns are targets) or JSON {inputs, targets}")
+    add_row(p, d.inputs, d.targets, "one row of data instead of --dataset or --data: ")
     p.add_argument("--shuffle", action="store_true", help=f"a new random order every epoch{per}")
     p.add_argument("--device", type=device_arg, default=d.device, help="torch device, e.g. cpu or cuda")

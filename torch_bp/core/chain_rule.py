@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .batches import check_batch
+
 
 def _mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """a @ b for N stacked networks, (N, m, k) @ (N, k, n) -> (N, m, n); either side may lack
@@ -85,7 +87,8 @@ class Trace:
 
 
 @torch.no_grad()
-def backprop(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, keep: bool = True) -> Trace:
+def backprop(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, keep: bool = True,
+             check: bool = True) -> Trace:
     """Forward and backward pass of a BackpropNet by the delta rule, in matrix form.
 
     model: a BackpropNet, or anything with .layers whose .weight and .bias are N networks'
@@ -95,7 +98,12 @@ def backprop(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, k
 
     keep=False (what manual_gradients and training use) leaves Trace.layers empty, forms
     σ(net) and delta in place and frees each layer's tensors as soon as the pass is done
-    with them: the same arithmetic in no more memory than autograd."""
+    with them: the same arithmetic in no more memory than autograd.
+
+    check=False skips batches.check_batch (inputs and targets of the model's shape, dtype and
+    device): for hot loops that checked their data once."""
+    if check:
+        check_batch(model, inputs, targets)
     layers = list(model.layers)
     one = layers[0].weight.dim() == 2  # one network: matrix products; else N stacked ones
     B = inputs.shape[-2]

@@ -1,12 +1,16 @@
 """The network of the deck: sigmoid layers whose bias is one scalar shared by every unit."""
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
+from . import numbers
+from .batches import check_batch, check_tensor
 from .deck import DECK_SIZES, DECK_WEIGHTS
 
 
@@ -25,10 +29,50 @@ class SharedBiasLinear(nn.Linear):
             bound = 1 / math.sqrt(self.in_features)
             nn.init.uniform_(self.bias, -bound, bound)
 
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """net = x Wᵀ + b; x (..., in) of the layer's dtype (nn.Linear's shapes)."""
+        weight = self.weight
+        if not (torch.jit.is_tracing() or isinstance(x, torch.Tensor) and x.dtype == weight.dtype and x.dim()
+                and x.shape[-1] == weight.shape[1]):  # a trace (TensorBoard's graph) checks nothing
+            check_tensor("x", x, weight.dtype, weight.device, "the layer's")  # says what is wrong
+            raise ValueError(f"x: expected shape (..., {self.in_features}), got {tuple(x.shape)}")
+        return F.linear(x, weight, self.bias)
+
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias=shared"
 
 
+
+
+SLIDE_NAMES = (*(f"w{i}" for i in range(1, 9)), "b1", "b2")  # the 2-2-2 network's parameters as the slides name them
+
+
+def by_parameter(values: dict) -> dict:
+    """A 2-2-2 weights file in the slides' names, {w1..w8, b1, b2: number}, as named_parameters()
+    names to nested lists (w1, w2 into h1 and w3, w4 into h2 from i1, i2; w5..w8 likewise from
+    h1, h2); any other dict as it is. ValueError naming a missing, unknown or non-number entry."""
+    if not set(SLIDE_NAMES) & set(values):
+        return values
+    missing, unknown = [n for n in SLIDE_NAMES if n not in values], sorted(set(values) - set(SLIDE_NAMES))
+    if missing or unknown:
+        wrong = "; ".join(f"{what} {', '.join(names)}" for what, names in (("missing", missing), ("unknown", unknown))
+                          if names)
+        raise ValueError(f"the slides' names w1..w8, b1, b2 do not match: {wrong} "
+                         "(a file uses these names or named_parameters()'s, not both)")
+    v = {name: _slide_number(name, values[name]) for name in SLIDE_NAMES}
+    rows = [[v[f"w{2 * j + 1}"], v[f"w{2 * j + 2}"]] for j in range(4)]  # into h1, h2, o1, o2
+    return {"layers.0.weight": rows[:2], "layers.0.bias": v["b1"], "layers.1.weight": rows[2:], "layers.1.bias": v["b2"]}
+
+
+def _slide_number(name: str, value) -> float:
+    """One of w1..w8, b1, b2: a finite number, or its text as files write it (numbers.to_float)."""
+    try:
+        number = numbers.to_float(value) if isinstance(value, str) else value
+    except ValueError as e:
+        raise ValueError(f"{name}: {e}") from None
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+        raise ValueError(f"{name}: expected a finite number, got {json.dumps(value)}")
+    return float(number)
 
 
 def _has_bool(value) -> bool:
@@ -76,7 +120,11 @@ class BackpropNet(nn.Module):
         if init == "deck":
             self.load_values(DECK_WEIGHTS)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *, check: bool = True) -> torch.Tensor:
+        """out_L for inputs x (B, sizes[0]) of the network's dtype and device (check=False: a
+        hot loop whose data was checked once skips batches.check_batch)."""
+        if check and not torch.jit.is_tracing():
+            check_batch(self, x)
         out = x  # (B, sizes[0])
         for layer in self.layers:
             out = torch.sigmoid(layer(out))  # (B, n_l)
@@ -85,8 +133,11 @@ class BackpropNet(nn.Module):
     @torch.no_grad()
     def load_values(self, values: dict) -> None:
         """Set parameters from {name: number or nested list}; a scalar fills a per-unit bias.
+        The 2-2-2 network also takes the slides' names {w1..w8, b1, b2: number} (by_parameter).
         Raises ValueError naming the first missing, unknown or misshapen entry; every entry
         is checked before any is copied, so a failed load leaves the model unchanged."""
+        if self.sizes == DECK_SIZES:
+            values = by_parameter(values)
         params = dict(self.named_parameters())
         missing = sorted(set(params) - set(values))
         unknown = sorted(set(values) - set(params))

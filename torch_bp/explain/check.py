@@ -18,6 +18,7 @@ are torch_bp's (report.worked_example, i.e. backprop()); working() models the le
 """
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -55,10 +56,12 @@ def read_values(values) -> dict[str, str]:
     if not values:
         raise ValueError("no values: expected quantity names to values, like {\"net_h1\": \"0.3775\"}")
     names, texts = quantities(), {}
+    unknown = [name for name in values if name not in names]
+    if unknown:
+        raise ValueError(f"unknown quantit{'y' if len(unknown) == 1 else 'ies'} " + "; ".join(
+            f"{name!r} (did you mean {difflib.get_close_matches(name, names, 1, 0.0)[0]}?)" for name in unknown)
+            + " (the quantity names of the worked example's rows: explain.py --format json)")
     for name, value in values.items():
-        if name not in names:
-            raise ValueError(f"unknown quantity {name!r}: the names are {names[0]}, {names[1]}, … {names[-1]} "
-                             "(the quantity names of the worked example's rows)")
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ValueError(f"{name}: {json.dumps(value)} is not a number")
         text = value.strip() if isinstance(value, str) else repr(value)

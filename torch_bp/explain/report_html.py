@@ -8,6 +8,7 @@ import html
 import re
 
 from .report import Row
+from .report_render import filled
 
 CSS = """
 :root { --ink: #1b1b1b; --muted: #5a5a5a; --line: #d9d9d9; --differs: #fde3cc; --differs-edge: #d95f02;
@@ -43,7 +44,7 @@ tr.note.differs td { box-shadow: inset 6px 0 0 var(--differs-edge); }
 }
 """
 
-COLUMNS = ("quantity = formula", "computed", "printed", "verdict", "source")
+COLUMNS = ("quantity = formula", "computed", "printed", "verdict", "source")  # the last three: only where filled
 
 
 def _inline_svg(svg: str) -> str:
@@ -53,17 +54,18 @@ def _inline_svg(svg: str) -> str:
     return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 role="img"', svg, count=1)
 
 
-def _row(r: Row) -> str:
+def _row(r: Row, keep: list[str]) -> str:
     e = html.escape
     kind = r.verdict or "none"
     cells = [("formula", "", r.formula), ("num computed", "computed", f"{r.computed:.12f}"),
              ("num printed", "printed", r.printed or ""), ("verdict", "verdict", r.verdict or ""),
              ("source", "source", r.source or "")]
+    cells = cells[:2] + [c for c in cells[2:] if c[1] in keep]
     tds = "".join(f'<td class="{cls}"' + (f' data-label="{label}"' if label and text else "") + f">{e(text)}</td>"
                   for cls, label, text in cells)
     out = f'<tr class="line {kind}" data-quantity="{e(r.quantity)}">{tds}</tr>'
     if r.note:
-        out += f'<tr class="note {kind}"><td colspan="5">{e(r.note)}</td></tr>'
+        out += f'<tr class="note {kind}"><td colspan="{len(cells)}">{e(r.note)}</td></tr>'
     return out
 
 
@@ -86,14 +88,15 @@ def to_html(rows: list[Row], svg: str, title: str, lead: str) -> str:
     if summary:
         parts.append(f'<p class="summary">{summary} (errata highlighted)</p>')
     section = None
-    head = "<thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in COLUMNS) + "</tr></thead>"
+    keep = filled(rows)
+    head = "<thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in COLUMNS if c in (*COLUMNS[:2], *keep)) + "</tr></thead>"
     for r in rows:
         if r.section != section:
             if section is not None:
                 parts.append("</tbody></table>")
             parts += [f"<h2>{e(r.section)}</h2>", f"<table>{head}<tbody>"]
             section = r.section
-        parts.append(_row(r))
+        parts.append(_row(r, keep))
     if section is not None:
         parts.append("</tbody></table>")
     parts += ["</body>", "</html>"]

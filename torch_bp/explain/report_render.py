@@ -53,18 +53,26 @@ def to_text(rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
+OPTIONAL = ("printed", "verdict", "source", "note")  # empty for every row off the deck's setting
+
+
+def filled(rows: list[Row]) -> list[str]:
+    """The OPTIONAL columns some row fills: a table shows only these."""
+    return [k for k in OPTIONAL if any(getattr(r, k) for r in rows)]
+
+
 def to_markdown(rows: list[Row]) -> str:
-    """One table per section."""
-    out, section = [], None
+    """One table per section; a column that is empty in every row is left out."""
+    out, section, keep = [], None, filled(rows)
     for row in rows:
         if row.section != section:
             out += ["", f"### {row.section}", "",
-                    "| quantity = formula | computed | printed | verdict | source | note |",
-                    "|---|---:|---:|---|---|---|"]
+                    "| quantity = formula | computed |" + "".join(f" {k} |" for k in keep),
+                    "|---|---:|" + "".join("---:|" if k == "printed" else "---|" for k in keep)]
             section = row.section
         c = {k: v.replace("|", "\\|") for k, v in {**_cells(row), "note": row.note}.items()}
-        printed = f"`{c['printed']}`" if c["printed"] else ""
-        out.append(f"| {c['formula']} | {c['computed']} | {printed} | {c['verdict']} | {c['source']} | {c['note']} |")
+        c["printed"] = f"`{c['printed']}`" if c["printed"] else ""
+        out.append(f"| {c['formula']} | {c['computed']} |" + "".join(f" {c[k]} |" for k in keep))
     return "\n".join(out).lstrip("\n") + "\n"
 
 

@@ -20,11 +20,11 @@ import torch
 
 from torch_bp.core.files import atomic_write
 
-from .config import DECIDING, RULES
+from .config import DECIDING, NEWER, RULES
 
 FORMAT = "torch_bp.checkpoint/1"
 # the settings that decide a run's numbers (which a resumed run takes from its checkpoint), and its folder
-REQUIRED_CONFIG = {*DECIDING, "logdir"}
+REQUIRED_CONFIG = {*DECIDING, "logdir"} - set(NEWER)
 SEAL = b"torch_bp sha256 "
 SEAL_LEN = len(SEAL) + 64         # the archive comment: prefix + hex digest
 EOCD = b"PK\x05\x06"              # the zip's end-of-central-directory record, 22 bytes + comment

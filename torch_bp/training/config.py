@@ -27,8 +27,9 @@ DRY_RUN_STEPS = 3
 NAME_MAX = 255  # bytes in one part of a path (a file or folder's own name), as Linux's file systems allow
 # The settings that decide a run's numbers: a resumed run takes them from its checkpoint, and
 # a caller that gives one of them with another value is refused.
-DECIDING = ("lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data",
-            "batch_size", "shuffle", "seed")
+DECIDING = ("lr", "backend", "train_bias", "sizes", "per_unit_bias", "init", "dataset", "data", "inputs",
+            "targets", "batch_size", "shuffle", "seed")
+NEWER = ("inputs", "targets")  # deciding settings older checkpoints lack: absent there means None
 # Kept from the checkpoint unless given again: how far the run goes, and how it logs.
 KEPT_UNLESS_GIVEN = ("steps", "log_interval", "target_loss", "check_grads", "sharpness_interval")
 # A checkpoint written before a setting existed ran without it: these values, not the defaults.
@@ -85,6 +86,10 @@ def _flag(v) -> bool:
     return isinstance(v, bool)
 
 
+def _row(v) -> bool:
+    return isinstance(v, (list, tuple)) and len(v) >= 1 and all(_is_number(x) for x in v)
+
+
 RULES: dict[str, tuple[str, Callable]] = {
     "steps": ("an integer >= 1", _count),
     "lr": ("a finite number > 0", lambda v: _is_number(v) and v > 0),
@@ -96,6 +101,8 @@ RULES: dict[str, tuple[str, Callable]] = {
     "init": ("a file name (each part at most 255 bytes) or null", _optional(_path)),
     "dataset": (f"one of {', '.join(DATASETS)}", lambda v: v in DATASETS),
     "data": ("a file name (each part at most 255 bytes) or null", _optional(_path)),
+    "inputs": ("a list of finite numbers (one row) or null", _optional(_row)),
+    "targets": ("a list of finite numbers (one row) or null", _optional(_row)),
     "batch_size": ("an integer >= 1 or null", _optional(_count)),
     "shuffle": ("true or false", _flag),
     "seed": ("an integer in [0, 2**63)", lambda v: _is_int(v) and 0 <= v < 2**63),
@@ -133,6 +140,8 @@ class RunConfig:
     init: str | None = None          # JSON file of initial parameters; None: the deck's or seeded random
     dataset: str = "deck"            # built-in data: "deck" (the deck's one sample) or "xor"
     data: str | None = None          # CSV or JSON data file; overrides dataset
+    inputs: tuple | None = None      # one row of inputs, with targets: the data instead of dataset or data
+    targets: tuple | None = None     # that row's targets
     batch_size: int | None = None    # rows per round; None: all (batch gradient descent)
     shuffle: bool = False            # a new random order each epoch (else data order)
     logdir: str | None = None        # None: a new folder under runs/
@@ -197,6 +206,11 @@ def validate(cfg: RunConfig) -> RunConfig:
                 check_value(cfg.EACH[f.name], v)
         elif f.name in RULES:
             check_value(f.name, value)
+    for one, other in (("inputs", "targets"), ("targets", "inputs")):  # one row: both or neither
+        if getattr(cfg, one) is not None and getattr(cfg, other) is None:
+            raise ConfigError(one, f"needs a row of {other} too")
+    if cfg.inputs is not None and cfg.data:
+        raise ConfigError("inputs", "cannot be given with data: one row or a data file, not both")
     if isinstance(cfg, TrainConfig):
         if cfg.save_interval is not None and not cfg.save_model:
             raise ConfigError("save_interval", "needs save_model")
@@ -260,8 +274,9 @@ def same_file(a: Path, b: Path) -> bool:
 
 # ---- resume --------------------------------------------------------------------------------
 
-def _same(key: str, a, b) -> bool:
-    return (tuple(a) == tuple(b)) if key == "sizes" and a is not None and b is not None else a == b
+def _same(a, b) -> bool:
+    sequences = isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
+    return tuple(a) == tuple(b) if sequences else a == b
 
 
 def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> TrainConfig:
@@ -280,8 +295,9 @@ def resumed(cfg: TrainConfig, saved: dict, given: set[str] | None = None) -> Tra
         given = {f.name for f in dataclasses.fields(cfg) if getattr(cfg, f.name) != getattr(default, f.name)}
     changes = {}
     for key in DECIDING:
-        value = tuple(saved[key]) if key == "sizes" else saved[key]
-        if key in given and not _same(key, getattr(cfg, key), value):
+        value = saved.get(key) if key in NEWER else saved[key]
+        value = tuple(value) if isinstance(value, list) else value
+        if key in given and not _same(getattr(cfg, key), value):
             raise ConfigError(key, f"{getattr(cfg, key)} differs from the checkpoint's {value}; "
                               "a resumed run keeps its settings")
         changes[key] = value

@@ -12,18 +12,22 @@ from .dashboard import DASHBOARD_URL, dashboard_hint
 
 TABLE_EVERY = 300        # the deck's error table lists every 300th round
 PROGRESS_SECONDS = 5.0   # runs longer than this print a progress line this often
-SHOWN_ROWS = 8           # the summary lists each row's outputs for data sets this small
+SHOWN_ROWS = 8           # the summary lists at most this many rows' outputs
+ERROR = ">14.9g"         # the table's errors: 9 significant digits, 3.51018778e-05 as small as they get
 
 
 class Console:
     """out: the table and summary (stdout); err: progress and notes (stderr). full_loss:
-    mini-batches, whose error differs from the error on all data: both are shown. A write to
-    `out` that fails (a closed pipe, a full disk) is kept in `failed`, never raised: the run
-    stops after that round, like on a signal, and nothing more is printed there."""
+    mini-batches, whose error differs from the error on all data: both are shown. The slide-40
+    column only when the run is the deck's setting from round 0 (a resumed run's rounds are
+    not the deck's). A write to `out` that fails (a closed pipe, a full disk) is kept in
+    `failed`, never raised: the run stops after that round, like on a signal, and nothing more
+    is printed there."""
 
     def __init__(self, out, err, steps: int, start: int, deck: bool, full_loss: bool = False,
                  inputs=None, targets=None):
-        self.out, self.err, self.steps, self.start, self.deck = out, err, steps, start, deck
+        self.out, self.err, self.steps, self.start = out, err, steps, start
+        self.deck = deck and start == 0
         self.full_loss, self.inputs, self.targets = full_loss, inputs, targets
         self.t_start = self.t_progress = time.monotonic()
         self.failed: OSError | None = None  # the first failed write to `out`
@@ -48,7 +52,7 @@ class Console:
     def row(self, r: int, loss: float, full: float | None = None) -> None:
         """Round r's E_total (its batch's) and, for mini-batches, the error on all data."""
         slide = DECK_ERROR_TABLE.get(r, "") if self.deck else None
-        line = f"{r:>7}  {loss:>14.9f}" + (f"  {full:>14.9f}" if self.full_loss else "")
+        line = f"{r:>7}  {loss:{ERROR}}" + (f"  {full:{ERROR}}" if self.full_loss else "")
         self.print(line + (f"  {slide}" if slide else ""))
 
     def progress(self, r: int) -> None:
@@ -68,13 +72,17 @@ class Console:
             return
         def row(values, spec=".9f"):
             return ", ".join(f"{v:{spec}}" for v in values)
-        outs = f"[{row(result.outputs[0])}]" if len(result.outputs) == 1 else f"{len(result.outputs)} rows, below"
+        n, shown = len(result.outputs), min(len(result.outputs), SHOWN_ROWS)
+        outs = f"[{row(result.outputs[0])}]" if n == 1 else f"{n} rows, " + ("below" if n == shown else
+                                                                            f"the first {shown} below")
         all_data = " on all data" if self.full_loss else ""
         self.print(f"\n{describe(result)}. After the last update: E_total{all_data} = {result.final_loss:.10g}, "
                    f"outputs = {outs}")
-        if 1 < len(result.outputs) <= SHOWN_ROWS and self.inputs is not None:  # XOR's 4 rows, one by one
-            for x, out, t in zip(self.inputs.tolist(), result.outputs, self.targets.tolist()):
+        if n > 1 and self.inputs is not None:  # XOR's 4 rows, one by one
+            for x, out, t in zip(self.inputs[:shown].tolist(), result.outputs, self.targets[:shown].tolist()):
                 self.print(f"  inputs [{row(x, 'g')}] -> outputs [{row(out)}]   targets [{row(t, 'g')}]")
+            if n > shown:
+                self.print(f"  … {n - shown} more rows")
         self.print(f"logs: {result.logdir}/ (history.csv, config.json, TensorBoard events)")
         if getattr(result, "figures", None) is not None:
             self.print(f"figures: {result.logdir}/figures/ (loss, parameters, network-first, network-last; "

@@ -33,12 +33,16 @@ def run_data(cfg: RunConfig) -> tuple[torch.Tensor, torch.Tensor]:
             inputs, targets = load_data(cfg.data, n_out)
         except ValueError as e:
             raise ConfigError("data", f"{cfg.data}: {e}") from None
+    elif cfg.inputs is not None:
+        inputs, targets = (torch.tensor([row], dtype=torch.float64) for row in (cfg.inputs, cfg.targets))
     else:
         inputs, targets = DATASETS[cfg.dataset]
     if inputs.shape[1] != cfg.sizes[0] or targets.shape[1] != n_out:
-        source, value = ("data", cfg.data) if cfg.data else ("dataset", cfg.dataset)
+        source, value = (("data", cfg.data) if cfg.data else
+                         ("inputs", ",".join(f"{v:g}" for v in cfg.inputs)) if cfg.inputs is not None else
+                         ("dataset", cfg.dataset))
         hidden = ",".join(map(str, cfg.sizes[1:-1])) or "3"
-        hint = SUGGESTED_SIZES.get(cfg.dataset) if cfg.data is None else None
+        hint = SUGGESTED_SIZES.get(cfg.dataset) if source == "dataset" else None
         raise ConfigError(source, f"{value}: {inputs.shape[1]} inputs and {targets.shape[1]} targets per row do not fit "
                           f"the sizes {','.join(map(str, cfg.sizes))}",
                           ("sizes", hint or f"{inputs.shape[1]},{hidden},{targets.shape[1]}"))
@@ -128,7 +132,7 @@ def name_parts(cfg: RunConfig) -> list[str]:
     """The settings in a folder's name, most telling first (TensorBoard cuts long run names at
     the end); not steps (a resumed run may go on); the seed where it decides the initial weights
     or the order."""
-    data = Path(cfg.data).stem if cfg.data else cfg.dataset
+    data = Path(cfg.data).stem if cfg.data else "row" if cfg.inputs is not None else cfg.dataset
     if isinstance(cfg, TrainConfig):
         parts = [cfg.backend, f"lr{cfg.lr:g}", "-".join(map(str, cfg.sizes)), data]
     else:

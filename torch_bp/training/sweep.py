@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from torch_bp.core.batches import check_batch
 from torch_bp.core.chain_rule import backprop
 from torch_bp.core.data import BatchStream
 from torch_bp.core.model import BackpropNet
@@ -118,6 +119,7 @@ def sweep(nets: StackedNets, lr: torch.Tensor, inputs: torch.Tensor, targets: to
     as a CUDA graph and replays it; compile (True, or a torch.compile backend name) fuses a
     round's element-wise kernels with torch.compile.
     stop() is asked after every chunk; progress(round, steps) is called then too."""
+    check_batch(nets, inputs, targets)  # once: the rounds skip it
     N, device = len(nets), inputs.device
     network_seed = torch.zeros(N, dtype=torch.long) if network_seed is None else network_seed
     batches = _Batches(inputs, targets, batch_size, shuffle, list(seeds), network_seed)
@@ -165,8 +167,8 @@ def _round_update(nets: StackedNets, eta: torch.Tensor, inputs: torch.Tensor, ta
 
     def update(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """One round: E on all data (N,), then every network's update."""
-        trace = backprop(nets, x, t, keep=False)
-        E = trace.loss if full_batch else backprop(nets, inputs, targets, keep=False).loss
+        trace = backprop(nets, x, t, keep=False, check=False)  # sweep() checked the data
+        E = trace.loss if full_batch else backprop(nets, inputs, targets, keep=False, check=False).loss
         for name, p, neg_eta in updates:
             p.addcmul_(trace.grads[name], neg_eta)
         return E
