@@ -8,7 +8,7 @@ import pytest
 from logs import read_history
 
 from torch_bp.training import TrainConfig, train
-from torch_bp.training.config import resumed
+from torch_bp.training.resume import resumed
 
 SAVED = {**TrainConfig(steps=50, save_model="/runs/a/ck.pt", save_interval=10, check_grads=True).to_dict(),
          "sizes": [2, 2, 2], "logdir": "/runs/a"}

@@ -17,7 +17,8 @@ from logs import read_events, read_history
 
 from conftest import ROOT
 from torch_bp.training import Status, TrainConfig, train
-from torch_bp.training.config import DECIDING, ConfigError, SweepConfig, resumed, validate
+from torch_bp.training.config import ConfigError, SweepConfig, validate
+from torch_bp.training.resume import DECIDING, resumed
 from torch_bp.training.folder import RunFolder, atomic_write_text
 from torch_bp.training.metrics import MetricsBuffer, NonFiniteLoss
 

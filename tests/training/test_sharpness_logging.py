@@ -17,7 +17,7 @@ from torch_bp.core.hessian import hessian
 from torch_bp.core.sgd import trained_names
 from torch_bp.core.sharpness import POWER_TOL
 from torch_bp.training import TrainConfig, curvature, train
-from torch_bp.training.config import resumed
+from torch_bp.training.resume import resumed
 from torch_bp.training.curvature import EXACT_UP_TO, SHARPNESS, TWO_OVER_LR, largest_eigenvalue
 from torch_bp.training.dashboard import layout
 from torch_bp.training.sweep import StackedNets

@@ -20,7 +20,8 @@ import torch
 
 from torch_bp.core.files import atomic_write
 
-from .config import DECIDING, NEWER, RULES
+from .config import RULES
+from .resume import DECIDING, NEWER
 
 FORMAT = "torch_bp.checkpoint/1"
 # the settings that decide a run's numbers (which a resumed run takes from its checkpoint), and its folder

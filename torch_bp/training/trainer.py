@@ -28,12 +28,13 @@ from torch_bp.core.sgd import BACKENDS
 
 from . import curvature, dashboard, pictures
 from .checkpoint import NonFiniteState, load_checkpoint, save_checkpoint
-from .config import ConfigError, Status, TrainConfig, check_device, check_places, is_own_run, resumed, validate
+from .config import ConfigError, Status, TrainConfig, check_device, check_places, validate
 from .console import Console
 from .folder import RunFolder, is_log_file, logged_rounds, new_run_id
 from .metrics import MAX_SCALAR_PARAMETERS, Capture, LossWatch, MetricsBuffer, NonFiniteLoss, columns
-from .setup import (build_model, check_memory, check_same_data, default_logdir, initial_values, resolve_paths, run_data, run_meta,
-                    saved_run_id)
+from .resume import is_own_run, resumed
+from .setup import (build_model, check_memory, check_same_data, default_logdir, initial_values, resolve_paths,
+                    run_data, run_meta, saved_run_id)
 
 FLUSH_SECONDS = 2.0  # logged rounds are written out at least this often (checked every 64 rounds)
 
@@ -104,7 +105,7 @@ class Trainer:
     """Sets up a run from a TrainConfig, then trains, logs and checkpoints it.
 
     checkpoint: cfg.resume's contents, if the caller has loaded them already. given: the
-    settings the caller chose (see config.resumed); None: those that differ from the defaults."""
+    settings the caller chose (see resume.resumed); None: those that differ from the defaults."""
 
     def __init__(self, cfg: TrainConfig, out=None, err=None, checkpoint: dict | None = None,
                  given: set[str] | None = None, figures: dict | None = None):
@@ -295,6 +296,5 @@ class Trainer:
 
 
 def train(cfg: TrainConfig, out=None, err=None, checkpoint: dict | None = None,
-          given: set[str] | None = None, figures: dict | None = None) -> RunResult:
-    """figures: the pictures' size (inches) and dpi, as pictures.start takes them; default a slide."""
+          given: set[str] | None = None, figures: dict | None = None) -> RunResult:  # figures: pictures.start's size, dpi
     return Trainer(cfg, out, err, checkpoint, given, figures).run()
