@@ -3,6 +3,7 @@ import hashlib
 import importlib
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,12 @@ sys.path.insert(0, str(ROOT / "scripts"))  # the tools beside the package: bench
 # Runs draw their pictures in a child process (seconds of CPU each); the tests that check them
 # turn it back on (monkeypatch.setenv), the rest would only load the 2 cores.
 os.environ.setdefault("TORCH_BP_FIGURES", "0")
+# A suite started in the background by a shell without job control inherits SIGINT and SIGHUP
+# ignored, and the commands keep an inherited SIG_IGN on purpose (docs/faults-and-signals.md):
+# the tests that send them a signal would see it ignored. The tests that want SIG_IGN set it.
+for _signum in (signal.SIGINT, signal.SIGHUP):
+    if signal.getsignal(_signum) is signal.SIG_IGN:
+        signal.signal(_signum, signal.default_int_handler if _signum == signal.SIGINT else signal.SIG_DFL)
 
 
 CLI = ("train", "explain", "sweep", "plot", "figures")
