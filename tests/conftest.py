@@ -127,6 +127,17 @@ def tmpfs(tmp_path):
         subprocess.run(["umount", "-l", str(where)], check=True)
 
 
+def call(capsys, main, *argv) -> tuple[int, str, str]:
+    """A command's main(argv) in-process: its exit status (argparse's SystemExit too), what it
+    wrote to stdout and to stderr."""
+    try:
+        status = main([str(a) for a in argv])
+    except SystemExit as e:
+        status = e.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
 def one_line(err: str) -> str:
     """stderr's one line (asserted: one line, no traceback)."""
     lines = err.splitlines()

@@ -9,7 +9,7 @@ import shlex
 import pytest
 import torch
 
-from conftest import load_script
+from conftest import call, load_script
 from logs import read_history
 from torch_bp.core.deck import DECK_WEIGHTS
 from torch_bp.core.model import BackpropNet
@@ -19,12 +19,7 @@ explain, train = load_script("explain"), load_script("train")
 
 
 def run(capsys, module, *argv):
-    try:
-        status = module.main([str(a) for a in argv])
-    except SystemExit as e:
-        status = e.code
-    out, err = capsys.readouterr()
-    return status, out, err
+    return call(capsys, module.main, *argv)
 
 
 # ---- the slides' names -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import call
 from learner import NAMES, learner, written
 from torch_bp.cli import worksheet
 from torch_bp.explain import exercise, feedback, marking
@@ -21,12 +22,7 @@ FILES = ["Ada-Lovelace", "Bo-Li", "Zoë", "Dee"]
 
 
 def run(capsys, *argv):
-    try:
-        status = worksheet.main([str(a) for a in argv])
-    except SystemExit as e:
-        status = e.code
-    out, err = capsys.readouterr()
-    return status, out, err
+    return call(capsys, worksheet.main, *argv)
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -18,6 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import call
+
 from torch_bp.cli import explain
 from torch_bp.explain import check
 from torch_bp.explain.report import verdict
@@ -335,12 +337,7 @@ def test_correct_values_rounded_and_carried_are_none():
 # --- The command: formats and bad files --------------------------------------------------------------
 
 def run_main(capsys, *argv):
-    try:
-        status = explain.main([str(a) for a in argv])
-    except SystemExit as e:
-        status = e.code
-    out, err = capsys.readouterr()
-    return status, out, err
+    return call(capsys, explain.main, *argv)
 
 
 def test_json_output(capsys):
