@@ -36,7 +36,7 @@ FILES = {
     "torch_bp/explain/telling.py": ["tests/explain/test_worksheet_marking.py"],
     "torch_bp/explain/report.py": ["tests/explain/test_explain.py", "tests/explain/test_report_text.py"],
     "torch_bp/explain/report_render.py": ["tests/explain/test_explain.py", "tests/explain/test_report_text.py"],
-    "torch_bp/explain/report_rounds.py": ["tests/explain/test_explain.py"],
+    "torch_bp/explain/report_rounds.py": ["tests/explain/test_explain.py", "tests/explain/test_report_text.py"],
     "torch_bp/explain/second_order.py": ["tests/explain/test_explain_second_order.py"],
     "torch_bp/explain/second_order_formulas.py": ["tests/explain/test_explain_second_order.py"],
     "torch_bp/explain/reference.py": ["tests/explain/test_reference.py"],

@@ -8,8 +8,10 @@ docs/checking-your-working.md.
 import json
 import math
 import random
+import re
 import sys
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +19,7 @@ from torch_bp.explain import check
 from torch_bp.explain.check_render import to_json, to_markdown, to_text
 from torch_bp.explain.check_working import MISTAKES
 
-from learner import NAMES, learner, written
+from learner import FORMULA_MISTAKES, NAMES, learner, written
 
 DECK = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55,
         "b1": 0.35, "b2": 0.60, "i1": 0.05, "i2": 0.10, "target_o1": 0.01, "target_o2": 0.99, "lr": 0.5}
@@ -364,3 +366,45 @@ def test_the_telling_quantity_is_shown_to_the_digits_the_learner_wrote(texts_of)
     explanation = diagnose(texts).diagnosis.explanation
     assert explanation.endswith(f"Your dE_total/dout_o1 would tell them apart: sign-of-error gives {a}, "
                                 f"update-sign gives {b}.")
+
+
+# --- The mistakes in the docs' words, and values worked from the learner's own -------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "checking-your-working.md"
+
+
+def docs_mistakes() -> dict[str, str]:
+    """The table in docs/checking-your-working.md: mistake id -> what the learner did."""
+    return dict(re.findall(r"^\| `([a-z-]+)` \| (.+) \|$", DOCS.read_text(), re.M))
+
+
+def test_the_docs_describe_each_mistake_as_the_diagnosis_does():
+    """The docs' table and the check name the same mistakes in the same words (the docs may add
+    a parenthesis)."""
+    docs = docs_mistakes()
+    assert list(docs) == list(MISTAKES)
+    for m, text in docs.items():
+        assert text == MISTAKES[m] or text.startswith(MISTAKES[m] + " ("), m
+
+
+@pytest.mark.parametrize("mistake", [*FORMULA_MISTAKES, "learning-rate"])
+def test_the_diagnosis_describes_the_mistake_in_the_docs_words(mistake):
+    """A learner who made the mistake reads, in the diagnosis, the docs' description of it."""
+    made = learner(DECK, lr=0.25) if mistake == "learning-rate" else learner(DECK, mistake)
+    found = diagnose({q: written(x, 6, False) for q, x in made.items()})
+    assert mistake in found.diagnosis.candidates
+    words = docs_mistakes()[mistake].split(" (the η")[0]
+    assert "".join(words.split()) in "".join(to_text(found).split())
+
+
+@pytest.mark.parametrize("dnet,grad,moved", [("dnet_o1/dw5", "dE_total/dw5", {}),
+                                             ("dnet_h1/dw1", "dE_total/dw1", {"i1": 0.123456})])
+def test_a_gradient_from_your_own_rounded_dnet_dw_is_rounding_carried(dnet, grad, moved):
+    """∂E_total/∂w5 worked from the learner's ∂net_o1/∂w5 rounded to 2 decimals (∂E_total/∂w1
+    from ∂net_h1/∂w1, with an i1 that rounding changes) is wrong only by that rounding."""
+    s = {**DECK, **moved}
+    true = learner(s)
+    rounded = f"{true[dnet]:.2f}"
+    texts = {dnet: rounded, grad: written(true[grad] / true[dnet] * float(rounded), 6, False)}
+    found = diagnose(texts, s)
+    assert {line.quantity: line.verdict for line in found.rows} == {dnet: "agrees", grad: "rounding-carried"}
