@@ -408,3 +408,38 @@ def test_a_gradient_from_your_own_rounded_dnet_dw_is_rounding_carried(dnet, grad
     texts = {dnet: rounded, grad: written(true[grad] / true[dnet] * float(rounded), 6, False)}
     found = diagnose(texts, s)
     assert {line.quantity: line.verdict for line in found.rows} == {dnet: "agrees", grad: "rounding-carried"}
+
+
+def test_a_zero_w_plus_may_be_cut_off_from_above_too():
+    """w5 = −0.75, g = −1, w5+ written "0.0": a positive value cut off (w5+ up to 0.1) fits, so
+    with w7+ (written to 6 decimals) pinning η to 0.84, the one η that fits both is 0.84."""
+    w7, g7, eta = 0.3, 1.0, 0.84
+    etas = offered({"w5": -0.75, "w7": w7}, {"w5": -1.0, "w7": g7}, {"w5": "0.0", "w7": f"{w7 - eta * g7:.6f}"})
+    assert etas[0] == eta
+
+
+def test_the_eta_used_is_offered_at_any_number_of_digits():
+    """w − η·g written to 30 digits, for w+ of the other sign (nothing cancels) and for updates
+    a million times smaller than w (w − w+ cancels all but a few digits): the η used is offered
+    among the first, whatever float64 makes of (w − w+)/g."""
+    rng = random.Random(5)
+    for _ in range(200):
+        eta = float(f"{10 ** rng.uniform(-2, 1):.{rng.randint(1, 6)}g}")
+        w = rng.uniform(0.1, 2)
+        g = rng.choice([w / eta * rng.uniform(1.1, 3), w * 10 ** rng.uniform(-7, -5)])  # w+ < 0, or w+ ≈ w
+        with localcontext() as ctx:
+            ctx.prec = 100
+            text = format(Decimal(w) - Decimal(eta) * Decimal(g), ".30g")
+        etas = offered({"w6": w}, {"w6": g}, {"w6": text})
+        assert eta in etas[:16], (w, g, eta, text, etas[:4])
+
+
+@pytest.mark.parametrize("path,note", [("o1", "∂E_total/∂out_h1 and ∂E_total/∂out_h2 both from E_o1 alone"),
+                                       ("own", "∂E_total/∂out_h1 from E_o1 alone, ∂E_total/∂out_h2 from E_o2 alone")])
+def test_one_path_only_says_which_path(path, note):
+    """The two ways of forgetting a path (tests/learner.py's `path`), each named in the words of
+    the path the learner took."""
+    texts = {q: written(x, 6, False) for q, x in learner(DECK, "one-path-only", path=path).items()}
+    d = diagnose(texts).diagnosis
+    assert d.mistake == "one-path-only"
+    assert f"one-path-only, {MISTAKES['one-path-only']}: {note}." in d.explanation
