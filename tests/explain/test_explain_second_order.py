@@ -117,3 +117,16 @@ def test_formats(capsys):
     Parser().feed(page)
     assert quantities == [r["quantity"] for r in rows] and page.count("<table>") == 4
     assert json.loads(run("--format", "json", "--lr", "0.1"))[-1]["value"] != rows[-1]["value"]
+
+
+def test_the_labels_say_which_eigenvalue_is_the_sharpness_and_which_prediction_is_which(deck_rows):
+    """λ_1 (the largest) and only it is named the sharpness; eigenvalues within rounding of zero
+    (the deck's 8×8 Hessian has rank 5: three of them, |λ| ≤ 1e-15 · ‖H‖) say so and no other
+    does; the two predictions of the first step are written as the issue writes them."""
+    lams = [deck_rows[f"lambda_{k}"] for k in range(1, 9)]
+    assert [("λ_max, the sharpness" in r.formula) for r in lams] == [True] + [False] * 7
+    scale = max(abs(r.value) for r in lams)
+    assert [r.note == "zero up to rounding" for r in lams] == [abs(r.value) <= 1e-15 * scale for r in lams]
+    assert sum(r.note == "zero up to rounding" for r in lams) == 3 and all(r.note in ("", "zero up to rounding") for r in lams)
+    assert deck_rows["dE first order"].formula == "ΔE ≈ −η ‖g‖²"
+    assert deck_rows["dE second order"].formula == "ΔE ≈ −η ‖g‖² + ½ η² gᵀ H g"
