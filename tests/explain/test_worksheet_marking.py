@@ -85,3 +85,15 @@ def test_the_same_seed_and_id_give_the_same_setting_and_another_seed_another(set
     others = [exercise.draw(SEED + 1, student)[0] for student in STUDENTS[:50]]
     assert all(o != settings[student] for o, student in zip(others, STUDENTS))
     assert len(set(settings.values())) == len(STUDENTS)  # every student their own numbers
+
+
+def test_an_id_with_nothing_to_keep_still_gets_a_file_name():
+    assert exercise.file_name("///") == "student" and exercise.file_name("..") == "student"
+    assert exercise.file_name("Zoë O'Brien") == "Zoë-O-Brien"
+
+
+def test_a_student_with_no_good_draw_is_refused_in_words(monkeypatch):
+    """Should no draw ever make a good exercise, make says so (it never returns a bad one)."""
+    monkeypatch.setattr(exercise, "MAX_ATTEMPTS", 0)
+    with pytest.raises(RuntimeError, match="no good exercise for 'Ada' with seed 7 in 0 draws"):
+        exercise.draw(7, "Ada")

@@ -212,3 +212,24 @@ def test_heat_maps_count_units_from_one_and_the_svg_has_no_date():
     assert fig._suptitle.get_text().endswith("\nrow 1 of 4 (gradients: the whole batch)")
     assert [ax.get_ylabel() for ax in heat] == ["unit of layer 1"] * 2 + ["unit of layer 2"] * 2
     assert b"<dc:date>" not in draw.to_bytes(fig, "svg")
+
+
+@pytest.mark.parametrize("value,text", [(1.0, "1"), (-2.0, "-2"), (0.5, "0.5"), (0.15, "0.15"), (-0.0, "0"),
+                                        (0.593269992, "0.593269992"), (10.25, "10.25")])
+def test_a_number_is_printed_without_trailing_zeros_or_point(value, text):
+    """As the slides print them: 1 and 0.15, never 1. or 0.150000000."""
+    assert draw.num(value) == text
+
+
+def test_a_picture_of_all_zero_values_draws_every_edge_at_the_thinnest_width():
+    """A network whose gradients are all 0 (zero weights and biases, outputs 0.5 = targets): the
+    backward view has no largest value to scale by, and every edge is drawn, 0.8 pt wide."""
+    model = BackpropNet()
+    model.load_values({"layers.0.weight": [[0.0, 0.0], [0.0, 0.0]], "layers.0.bias": 0.0,
+                       "layers.1.weight": [[0.0, 0.0], [0.0, 0.0]], "layers.1.bias": 0.0})
+    trace = backprop(model, DECK_INPUTS, torch.tensor([[0.5, 0.5]], dtype=torch.float64))
+    assert all(float(g.abs().max()) == 0.0 for g in trace.grads.values())
+    fig = draw.network_figure(model, trace, 1)
+    widths = [line.get_linewidth() for ax in fig.axes for line in ax.lines]
+    assert widths and all(np.isfinite(widths))
+    assert draw._width(0.0, 0.0) == 0.8
