@@ -124,7 +124,8 @@ def test_the_labels_say_which_eigenvalue_is_the_sharpness_and_which_prediction_i
     (the deck's 8×8 Hessian has rank 5: three of them, |λ| ≤ 1e-15 · ‖H‖) say so and no other
     does; the two predictions of the first step are written as the issue writes them."""
     lams = [deck_rows[f"lambda_{k}"] for k in range(1, 9)]
-    assert [("λ_max, the sharpness" in r.formula) for r in lams] == [True] + [False] * 7
+    assert [r.formula for r in lams] == [f"λ_{k}: H u = λ_{k} u" + (" (λ_max, the sharpness)" if k == 1 else "")
+                                         for k in range(1, 9)]  # the eigen-equation, each λ_k numbered
     scale = max(abs(r.value) for r in lams)
     assert [r.note == "zero up to rounding" for r in lams] == [abs(r.value) <= 1e-15 * scale for r in lams]
     assert sum(r.note == "zero up to rounding" for r in lams) == 3 and all(r.note in ("", "zero up to rounding") for r in lams)
