@@ -56,12 +56,28 @@ def build_parser() -> ArgumentParser:
                    help="seconds per mutant (default: 3x the file's unmutated test time + 10 s)")
     p.add_argument("--tests", nargs="+", default=None, metavar="TEST",
                    help="run these pytest node ids against every mutant instead of the files' own tests")
+    p.add_argument("--only", type=Path, default=None, metavar="PATH",
+                   help="only the mutants whose keys (`file | where | before -> after`, a `file:line` prefix allowed) "
+                        "this file lists, e.g. a run's survivors: to check that new tests kill them")
     p.add_argument("--list", action="store_true", help="print the mutants and exit")
     return p
 
 
+def listed(path: Path) -> set[str]:
+    """The mutant keys of --only's file: lines `[file:line ]| where | before -> after[ | reason]`."""
+    keys = set()
+    for line in path.read_text().splitlines():
+        parts = [p.strip() for p in line.strip().split(" | ")]
+        if len(parts) >= 3 and not parts[0].startswith("#"):
+            keys.add(" | ".join([Path(parts[0].split(":")[0]).name, parts[1], parts[2]]))
+    return keys
+
+
 def chosen(mutants: list, args) -> list:
-    """--limit: the first n; --sample: n drawn with --seed, in file order."""
+    """--only: those listed; --limit: the first n; --sample: n drawn with --seed, in file order."""
+    if args.only is not None:
+        keys = listed(args.only)
+        mutants = [m for m in mutants if m.key in keys]
     if args.sample is not None and args.sample < len(mutants):
         keep = set(random.Random(args.seed).sample(range(len(mutants)), args.sample))
         mutants = [m for i, m in enumerate(mutants) if i in keep]
@@ -88,7 +104,8 @@ def main(argv=None) -> int:
     if results is None:  # the tests fail on the unmutated tree
         return 2
     wall = time.monotonic() - start
-    totals = report(files, items, results, equivalent, args.files, complete=args.limit is None and args.sample is None)
+    complete = args.limit is None and args.sample is None and args.only is None
+    totals = report(files, items, results, equivalent, args.files, complete=complete)
     print(f"\n{totals['killed']} killed, {totals['timeout']} timed out, {totals['equivalent']} equivalent (listed), "
           f"{totals['unexplained']} unexplained; {totals['mutants']} mutants of {len(files)} file(s) "
           f"in {wall / 60:.1f} min with {args.jobs} job(s)")
