@@ -142,6 +142,18 @@ def test_the_eta_reported_is_the_one_used(eta):
     assert f"η = {eta!r} fits, not the given 0.5" in d.explanation
 
 
+@pytest.mark.parametrize("eta", [float(f"{m:.{d}g}") for d, m in zip(range(10, 16), (0.0123456789012345, 0.123456789012345,
+                                                                                     1.23456789012345, 6.12345678901234,
+                                                                                     12.3456789012345, 23.4567890123457))])
+def test_an_eta_of_up_to_15_digits_is_named_exactly(eta):
+    """η of 10 to 15 significant digits, every value written as float64 writes it back (repr):
+    the w+ pin η only to about float64's rounding of w − η·g, a range holding many numbers of
+    15 digits, and the diagnosis names the one used, not the smallest of them."""
+    s = {**DECK, "i1": 0.0, "w1": 0.0, "w3": 0.0}
+    d = diagnose({q: repr(x) for q, x in learner(s, lr=eta).items()}, s).diagnosis
+    assert (d.mistake, d.first_wrong, d.lr) == ("learning-rate", "w5+", eta)
+
+
 @pytest.mark.parametrize("eta", [0.3, 0.1, 2.5])
 def test_an_answer_at_the_most_digits_a_file_may_hold(eta):
     """Every value at 30 significant digits (read_values' bound; 27 below 0.1, whose decimals

@@ -151,7 +151,8 @@ def _fitted_lrs(setting, exact, given):
     """Positive η other than the given one that w+ = w − η·∂E_total/∂w may need, shortest
     first: the η each given w+ allows at its precision (rounded or cut off; with the true
     ∂E_total/∂w, or the learner's own), all of them together, then each alone, and in that
-    range the numbers of 1, 2, … significant digits."""
+    range the numbers of 1, 2, … significant digits (the smallest, and the three nearest the
+    middle: where w+ of many digits pin η only to float64's rounding, the middle is the η used)."""
     ranges = {"true": [], "own": []}
     for wn in ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"):
         if f"{wn}+" not in given:
@@ -172,11 +173,13 @@ def _fitted_lrs(setting, exact, given):
     for low, high in [*together, *ranges["true"], *ranges["own"]]:
         if high <= 0 or low > high:
             continue
-        for digits in range(1, 16):
+        for digits in range(1, 16):  # the smallest, and the three nearest the middle (the estimate itself)
             step = 10.0 ** (math.floor(math.log10(high)) - digits + 1)
-            eta = float(f"{max(math.ceil(low / step), 1) * step:.{digits}g}")
-            if eta <= high and eta != setting["η"]:
-                yield eta
+            middle = round((low + high) / 2 / step)
+            for k in dict.fromkeys([max(math.ceil(low / step), 1), middle, middle - 1, middle + 1]):
+                eta = float(f"{k * step:.{digits}g}")
+                if k > 0 and low <= eta <= high and eta != setting["η"]:
+                    yield eta
 
 
 def _variants(setting, exact, given, first):
