@@ -12,7 +12,8 @@ with every value given. So a setting is one where the check can tell the mistake
        same quantity are MARGIN units apart there;
     2. a digit slip (one value's two adjacent digits swapped, the rest right) is no mistake's
        working: each mistake's formulas, on the true numbers, are off at two values or more,
-       and the true formulas on a mistake's numbers are off at two values or more;
+       and the true formulas on a mistake's numbers are off at two values or more (for the
+       learning-rate mistake, whose formulas are the true ones, condition 3 stands for the first);
     3. no η but the student's keeps seven of w1+..w8+ right while moving the eighth by a
        digit slip (which moves a value by 9 units or more).
 """
@@ -55,7 +56,7 @@ def variants(setting: dict[str, float], wrong_lrs=()) -> list[Variant]:
 
 
 def unit(x: float, digits: int) -> float:
-    """One in the last of `digits` significant digits of x."""
+    """One in the last of `digits` significant digits of x (of 0: as of the sheet's values, in (0.1, 1))."""
     return 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1) if x else 10.0 ** -digits
 
 
