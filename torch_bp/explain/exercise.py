@@ -3,8 +3,10 @@ again until it is a good exercise.
 
 A setting is what the deck fixes: inputs i1, i2, targets target_o1, target_o2, weights w1..w8,
 the shared biases b1, b2 and η, all with two decimals (the deck's 0.15, 0.35, 0.05, 0.5) so they
-carry by hand. The same (seed, id) always gives the same setting: every number comes from
-SHA-256 of the seed, the id and the attempt, never from Python's hash() or a global generator.
+carry by hand. The same (seed, id) always gives the same setting: every number is its list of
+choices at SHA-256 of VERSION, the seed, the id, the attempt and its name ("η" for η), joined by
+NUL characters, read as a big-endian number, modulo their count; never Python's hash() or a
+global generator.
 
 A good exercise (problem() says why a setting is not one), judged on the values a student writes,
 rounded to DIGITS significant digits:
