@@ -2,6 +2,7 @@
 and against itself at 110 digits; every printed number of the slides judged by it; explain's
 verdicts and torch_bp's float64 values measured against it."""
 import json
+from decimal import Decimal
 
 import mpmath
 import pytest
@@ -154,3 +155,19 @@ def test_cli_reference_json_is_strict(capsys):
 def test_cli_reference_text_and_markdown(capsys, fmt, says):
     out = run_reference(capsys, fmt)
     assert says in out and "38 correct roundings, 3 truncations, 3 wrong" in out
+
+
+MPF = reference.MP.mpf
+
+
+@pytest.mark.parametrize("x, fixed", [(MPF(1) / 4, "0.2500000000"), (MPF(3) / 10**7, "0.0000003000000000"),
+                                      (MPF(-2) / 3, "-0.6666666667"), (MPF(10)**20 / 7, "14285714290000000000.")])
+def test_text_keeps_every_digit_asked_in_fixed_notation(x, fixed):
+    """What `--reference` prints: 10 significant digits asked, 10 shown, trailing zeros kept,
+    never an exponent, however small or large (the expected texts are x rounded by hand)."""
+    assert reference.text(x, 10) == fixed
+
+
+def test_every_exact_value_is_given_to_50_significant_digits():
+    """The issue and the docs promise 50 digits: every row's exact value shows exactly 50."""
+    assert {len(Decimal(r.exact).as_tuple().digits) for r in reference_rows()} == {50}
