@@ -122,7 +122,7 @@ def _first_step(model, x, t, lr: float, trace, H) -> list[Row]:
                 p.sub_(lr * trace.grads[name])
     after = backprop(model, x, t, keep=False).loss.item()
     actual = after - trace.loss.item()
-    first, second = -lr * gg, -lr * gg + 0.5 * lr**2 * gHg
+    first, second = -lr * gg, -lr * gg + 0.5 * lr * lr * gHg  # lr * lr: inf, not OverflowError
     return [
         Row(STEP, "|g|^2", "‖g‖² = Σ_k (∂E/∂w_k)²", gg),
         Row(STEP, "gHg", "gᵀ H g = Σ_jk ∂E/∂w_j · ∂²E/∂w_j∂w_k · ∂E/∂w_k (curvature along the step)",
