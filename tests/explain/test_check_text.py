@@ -144,14 +144,28 @@ def test_the_eta_reported_is_the_one_used(eta):
 
 @pytest.mark.parametrize("eta", [float(f"{m:.{d}g}") for d, m in zip(range(10, 16), (0.0123456789012345, 0.123456789012345,
                                                                                      1.23456789012345, 6.12345678901234,
-                                                                                     12.3456789012345, 23.4567890123457))])
+                                                                                     12.3456789012345, 23.4567890123457))]
+                         + [0.056678830992106])
 def test_an_eta_of_up_to_15_digits_is_named_exactly(eta):
     """η of 10 to 15 significant digits, every value written as float64 writes it back (repr):
     the w+ pin η only to about float64's rounding of w − η·g, a range holding many numbers of
-    15 digits, and the diagnosis names the one used, not the smallest of them."""
+    15 digits, and the diagnosis names the one used, not the smallest of them. The last η is
+    one step of its 15th digit above the middle of that range (found by a search over drawn η):
+    the neighbours of the middle are offered too."""
     s = {**DECK, "i1": 0.0, "w1": 0.0, "w3": 0.0}
     d = diagnose({q: repr(x) for q, x in learner(s, lr=eta).items()}, s).diagnosis
     assert (d.mistake, d.first_wrong, d.lr) == ("learning-rate", "w5+", eta)
+
+
+@pytest.mark.parametrize("eta", [0.0360897152282704, 0.0489901795785444])
+def test_an_eta_whose_15th_digit_float64_cannot_pin_is_named_to_one_unit_of_it(eta):
+    """Two η (found by a search over drawn η) whose w+, written as float64 writes them back,
+    are the same floats for the η one unit up in the 15th digit, a step below the middle of the
+    range they allow: learning-rate is named, with an η within one unit of that digit."""
+    s = {**DECK, "i1": 0.0, "w1": 0.0, "w3": 0.0}
+    d = diagnose({q: repr(x) for q, x in learner(s, lr=eta).items()}, s).diagnosis
+    assert (d.mistake, d.first_wrong) == ("learning-rate", "w5+")
+    assert abs(Decimal(repr(d.lr)) - Decimal(repr(eta))) <= Decimal("1e-16") and len(Decimal(repr(d.lr)).as_tuple().digits) <= 15
 
 
 @pytest.mark.parametrize("eta", [0.3, 0.1, 2.5])
@@ -356,6 +370,14 @@ def test_the_first_eta_offered_fits_every_w_plus_together():
         low, high = claimed(fit, eta)
         etas = offered({"w2": w1, "w7": w2}, {"w2": g1, "w7": g2}, {"w2": t1, "w7": t2})
         assert etas[0] == shortest(low, high), (t1, t2, etas[:3], low, high)
+
+
+@pytest.mark.parametrize("text", ["0.4", "0.400000000", format(Decimal(0.4), ".30g")])
+def test_an_eta_offered_is_positive_when_w_plus_is_w(text):
+    """w5+ written as the old w5 (the update forgotten), to 1, 9 and 30 digits: η = 0 lies
+    inside the range it allows, but a learning rate is positive, and 0 is never offered."""
+    etas = offered({"w5": 0.4}, {"w5": 0.08}, {"w5": text})
+    assert etas and min(etas) > 0, etas
 
 
 def test_an_eta_offered_has_at_most_15_significant_digits():
