@@ -138,3 +138,15 @@ def test_progress_line_every_5_seconds_by_default_flushed_at_once(monkeypatch):
     assert raw.getvalue() == b""
     p(500, 1000)                                           # 105: 500 rounds in 5 s
     assert raw.getvalue().decode() == "round 500/1000  100 rounds/s  5 s left\n"
+
+
+def test_a_float32_sweep_takes_eta_in_float32():
+    """Float32 networks train in float32: η is lr rounded to float32, whether lr comes in float64 or float32."""
+    def trained(lr):
+        nets = StackedNets.stack([BackpropNet(dtype=torch.float32)], repeats=len(lr))
+        sweep(nets, lr, DECK_INPUTS.float(), DECK_TARGETS.float(), 3)
+        return nets.named_parameters()
+
+    lr = torch.logspace(-1, 2, 100, dtype=F64)  # η from 0.1 to 100, few of them exact in float32
+    for (name, a), (_, b) in zip(trained(lr), trained(lr.float())):
+        assert a.dtype == torch.float32 and torch.equal(a, b), name
