@@ -63,21 +63,27 @@ def build_parser() -> ArgumentParser:
     return p
 
 
-def listed(path: Path) -> set[str]:
-    """The mutant keys of --only's file: lines `[file:line ]| where | before -> after[ | reason]`."""
-    keys = set()
+def listed(path: Path) -> list[str]:
+    """The lines of --only's file, each as `file | where | before -> after[ | reason]` (a
+    `path:line` first field made the file's name, as in a key)."""
+    lines = []
     for line in path.read_text().splitlines():
-        parts = [p.strip() for p in line.strip().split(" | ")]
-        if len(parts) >= 3 and not parts[0].startswith("#"):
-            keys.add(" | ".join([Path(parts[0].split(":")[0]).name, parts[1], parts[2]]))
-    return keys
+        first, sep, rest = line.strip().partition(" | ")
+        if sep and not first.startswith("#"):
+            lines.append(f"{Path(first.split(':')[0]).name} | {rest}")
+    return lines
+
+
+def is_listed(key: str, lines: list[str]) -> bool:
+    """Whether a line starts with the key (the code may hold ` | ` itself: no splitting)."""
+    return any(line == key or line.startswith(key + " | ") for line in lines)
 
 
 def chosen(mutants: list, args) -> list:
     """--only: those listed; --limit: the first n; --sample: n drawn with --seed, in file order."""
     if args.only is not None:
-        keys = listed(args.only)
-        mutants = [m for m in mutants if m.key in keys]
+        lines = listed(args.only)
+        mutants = [m for m in mutants if is_listed(m.key, lines)]
     if args.sample is not None and args.sample < len(mutants):
         keep = set(random.Random(args.seed).sample(range(len(mutants)), args.sample))
         mutants = [m for i, m in enumerate(mutants) if i in keep]
