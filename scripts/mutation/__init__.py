@@ -34,7 +34,7 @@ FILES = {
     "torch_bp/explain/check_render.py": ["tests/explain/test_check_text.py", "tests/explain/test_check.py"],
     "torch_bp/explain/check_working.py": ["tests/explain/test_check_text.py", "tests/explain/test_check.py"],
     "torch_bp/explain/telling.py": ["tests/explain/test_worksheet_marking.py", "tests/explain/test_telling.py"],
-    "torch_bp/explain/report.py": ["tests/explain/test_explain.py", "tests/explain/test_report_text.py"],
+    "torch_bp/explain/report.py": ["tests/explain/test_report_rules.py", "tests/explain/test_explain.py", "tests/explain/test_report_text.py"],
     "torch_bp/explain/report_render.py": ["tests/explain/test_explain.py", "tests/explain/test_report_text.py"],
     "torch_bp/explain/report_rounds.py": ["tests/explain/test_explain.py", "tests/explain/test_report_text.py"],
     "torch_bp/explain/second_order.py": ["tests/explain/test_explain_second_order.py"],
