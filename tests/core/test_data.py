@@ -62,6 +62,9 @@ BAD = {
     "extra_key.json": ('{"inputs": [[0, 1]], "targets": [[1]], "w": 1}', 'expected an object {"inputs"'),
     "list.json": ("[[0, 1]]", 'expected an object {"inputs"'),
     "bad.json": ("{", "not valid JSON"),
+    "underflow.csv": ("i1,t1\n1e-400,1\n", "line 2: '1e-400' is too small for a float64"),
+    "huge_cell.csv": ("i1,t1\n" + "1" * 131073 + ",1\n",  # one over csv.field_size_limit()'s default
+                      "not a CSV file torch_bp reads (field larger than"),
 }
 
 
