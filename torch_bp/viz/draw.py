@@ -45,7 +45,7 @@ def num(v: float) -> str:
     if v != 0 and abs(v) < 1e-4:
         return f"{v:.4e}"
     text = f"{v:.9f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return "0" if text == "-0" else text  # -0.0
 
 
 def unit_names(sizes) -> list[list[str]]:
@@ -61,7 +61,7 @@ def unit_names(sizes) -> list[list[str]]:
 def parameter_names(model) -> dict[str, np.ndarray]:
     """model.scalar_names() (w1..w8, b1, b2 on the deck's shape) shaped like each parameter."""
     names = iter(model.scalar_names())
-    return {pname: np.array([next(names) for _ in range(p.numel())], dtype=object).reshape(tuple(p.shape))
+    return {pname: np.array([next(names) for _ in range(p.numel())]).reshape(tuple(p.shape))
             for pname, p in model.named_parameters()}
 
 
@@ -130,7 +130,7 @@ def _bias_units_and_edges(ax, model, trace: Trace, names, pos, backward: bool) -
 
 def _draw_edges(ax, edges: list[tuple], pos, backward: bool) -> None:
     """Each edge a line, colour its sign, width its size; named edges labelled with their value."""
-    largest = max((abs(v) for *_, v in edges), default=0.0)
+    largest = max(abs(v) for *_, v in edges)  # every layer has an edge
     for source, target, name, value in edges:
         (x0, y0), (x1, y1) = pos[source], pos[target]
         ax.plot([x0, x1], [y0, y1], color=_colour(value), lw=_width(value, largest),
@@ -223,10 +223,10 @@ def when(round: int | None) -> str:
 
 
 def network_figure(model, trace: Trace, round: int | None = None, size: tuple[float, float] | None = None) -> Figure:
-    """The forward view above the backward view (small networks), or heat maps (large ones);
-    `size` inches, default a slide (NETWORK_SIZE, larger for larger networks), every text 14 pt.
-    trace: torch_bp.core.chain_rule.backprop(model, inputs, targets) with keep=True, taken before
-    the round's update, so the weights drawn are the ones that produced it."""
+    """The forward view above the backward view (small networks), or heat maps (large ones); `size` inches,
+    default a slide (NETWORK_SIZE) grown by half its width a weight layer and by a third of its height a unit of the
+    widest layer plus one (heat maps: half its height a layer), never under a slide; every text 14 pt. trace: backprop()
+    with keep=True, taken before the round's update, so the weights drawn are the ones that produced it."""
     rows = trace.inputs.shape[0]
     of = f"\nrow 1 of {rows} (gradients: the whole batch)" if rows > 1 else ""
     E = f"E_total = {num(trace.loss)}"
