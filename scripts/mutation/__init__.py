@@ -43,5 +43,5 @@ FILES = {
     "torch_bp/explain/exercise.py": ["tests/explain/test_exercise.py", "tests/explain/test_worksheet_marking.py", "tests/cli/test_worksheet_cli.py"],
     "torch_bp/explain/marking.py": ["tests/explain/test_marking.py", "tests/explain/test_worksheet_marking.py", "tests/cli/test_worksheet_cli.py"],
     "torch_bp/training/sweep.py": ["tests/training/test_sweep_results.py", "tests/training/test_sweep_defaults.py", "tests/training/test_sweep.py"],
-    "torch_bp/viz/draw.py": ["tests/viz/test_draw_geometry.py", "tests/viz/test_pictures.py"],
+    "torch_bp/viz/draw.py": ["tests/viz/test_draw_rules.py", "tests/viz/test_draw_geometry.py", "tests/viz/test_pictures.py"],
 }
