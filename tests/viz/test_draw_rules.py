@@ -197,7 +197,8 @@ def test_what_is_drawn_over_what(deck):
 
 def test_the_boxes_look_as_the_key_says(deck):
     """Units: white rounded boxes, outlined dark (forward) or in the sign of delta (backward),
-    heavier than a bias unit's outline; bias units: light grey rounded boxes with a grey outline;
+    heavier than a bias unit's outline; bias units: light grey rounded boxes with a mid-grey
+    outline, lighter than a unit's;
     labels: on a white ground, with no outline, in the colour of their value's sign."""
     fig, _ = deck
     white = to_rgba("white")
@@ -211,7 +212,8 @@ def test_the_boxes_look_as_the_key_says(deck):
                 value = float(t.get_text().split(" = ")[1])
                 assert t.get_color() == (draw.POSITIVE if value > 0 else draw.NEGATIVE)
             elif t.get_text().startswith(("b", "∂E/∂b")):
-                assert 0.9 < min(fc[:3]) and max(fc[:3]) < 1 and max(ec[:3]) < 0.6 and patch.get_linewidth() == 1.0
+                assert 0.9 < min(fc[:3]) and max(fc[:3]) < 1 and 0.3 < min(ec[:3]) and max(ec[:3]) < 0.6  # grey on grey
+                assert patch.get_linewidth() == 1.0
             else:
                 assert fc == white and patch.get_linewidth() > 1.0, t.get_text()
                 if view and not t.get_text().startswith("i"):
