@@ -224,9 +224,9 @@ def when(round: int | None) -> str:
 
 def network_figure(model, trace: Trace, round: int | None = None, size: tuple[float, float] | None = None) -> Figure:
     """The forward view above the backward view (small networks), or heat maps (large ones); `size` inches,
-    default a slide (NETWORK_SIZE) grown by half its width a weight layer and by a third of its height a unit of the
-    widest layer plus one (heat maps: half its height a layer), never under a slide; every text 14 pt. trace: backprop()
-    with keep=True, taken before the round's update, so the weights drawn are the ones that produced it."""
+    default a slide (NETWORK_SIZE) or more: half a slide's width per weight layer, a third of its height per unit
+    of the widest layer plus one (heat maps: half its height per layer); every text 14 pt. trace: backprop(model,
+    inputs, targets) with keep=True, taken before the round's update, so the weights drawn produced it."""
     rows = trace.inputs.shape[0]
     of = f"\nrow 1 of {rows} (gradients: the whole batch)" if rows > 1 else ""
     E = f"E_total = {num(trace.loss)}"
