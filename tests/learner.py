@@ -15,6 +15,9 @@ NAMES = ["net_h1", "net_h2", "out_h1", "out_h2", "net_o1", "net_o2", "out_o1", "
 # The slot each weight fills in the slides' picture: (the unit it enters, the unit it leaves).
 SLOT = {"w1": ("h1", "i1"), "w2": ("h1", "i2"), "w3": ("h2", "i1"), "w4": ("h2", "i2"),
         "w5": ("o1", "h1"), "w6": ("o1", "h2"), "w7": ("o2", "h1"), "w8": ("o2", "h2")}
+# The slides' setting by the sheet's names (η apart: each test says which it works with).
+DECK_SETTING = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55,
+                "b1": 0.35, "b2": 0.60, "i1": 0.05, "i2": 0.10, "target_o1": 0.01, "target_o2": 0.99}
 FORMULA_MISTAKES = ("sign-of-error", "sigmoid-for-derivative", "no-half", "missing-bias", "transposed-weights",
                     "one-path-only", "sequential-update", "update-sign")
 

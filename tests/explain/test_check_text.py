@@ -19,10 +19,9 @@ from torch_bp.explain import check
 from torch_bp.explain.check_render import to_json, to_markdown, to_text
 from torch_bp.explain.check_working import MISTAKES
 
-from learner import FORMULA_MISTAKES, NAMES, learner, written
+from learner import DECK_SETTING, FORMULA_MISTAKES, NAMES, learner, written
 
-DECK = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55,
-        "b1": 0.35, "b2": 0.60, "i1": 0.05, "i2": 0.10, "target_o1": 0.01, "target_o2": 0.99, "lr": 0.5}
+DECK = {**DECK_SETTING, "lr": 0.5}
 
 
 def setting(s: dict) -> dict:

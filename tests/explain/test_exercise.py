@@ -16,9 +16,9 @@ from torch_bp.explain.check import quantities
 from torch_bp.explain.check_working import evaluate
 from torch_bp.explain.exercise import Setting, draw, draw_once, file_name, problem
 
-DECK = dict(w1=0.15, w2=0.20, w3=0.25, w4=0.30, w5=0.40, w6=0.45, w7=0.50, w8=0.55, b1=0.35, b2=0.60,
-            i1=0.05, i2=0.10, target_o1=0.01, target_o2=0.99)
-SLIDES = Setting(**DECK, lr=0.25)
+from learner import DECK_SETTING
+
+SLIDES = Setting(**DECK_SETTING, lr=0.25)
 # docs/worksheets.md: two decimals, like the deck's; the comments of exercise.py give the ranges.
 WEIGHTS = {s * k / 100 for k in range(5, 96) for s in (1, -1)}   # ±0.05 .. ±0.95, also b1, b2
 INPUTS = {k / 100 for k in range(5, 96)}                          # 0.05 .. 0.95
@@ -40,7 +40,7 @@ def past(end: float, away: float) -> float:
 def test_the_slides_with_another_eta_are_a_good_exercise():
     """The base of the boundary tests: the slides' numbers, η = 0.25 (and with targets 0.16)."""
     assert problem(SLIDES) is None
-    assert problem(Setting(**DECK | {"target_o1": 0.16, "target_o2": 0.16}, lr=0.25)) is None
+    assert problem(Setting(**DECK_SETTING | {"target_o1": 0.16, "target_o2": 0.16}, lr=0.25)) is None
 
 
 @pytest.mark.parametrize("unit", ["h1", "h2", "o1", "o2"])
@@ -57,7 +57,7 @@ def test_an_output_on_an_end_of_its_range_is_not_saturated_and_one_past_it_is(mo
 @pytest.mark.parametrize("k", [1, 2])
 def test_an_output_exactly_005_from_its_target_is_far_enough(monkeypatch, k):
     """|target − out_o| = 0.05 exactly (0.16 − 0.11 in float64) is ≥ 0.05; a float closer is refused."""
-    setting = Setting(**DECK | {f"target_o{k}": 0.16}, lr=0.25)
+    setting = Setting(**DECK_SETTING | {f"target_o{k}": 0.16}, lr=0.25)
     assert abs(0.16 - 0.11) == 0.05  # the end itself, to the last bit
     assert judged(monkeypatch, setting, {f"out_o{k}": 0.11}) is None
     assert judged(monkeypatch, setting, {f"out_o{k}": past(0.11, 1.0)}) == f"out_o{k} is within 0.05 of its target"
@@ -76,7 +76,7 @@ def test_a_value_on_an_end_of_the_size_range_is_carried_and_one_past_it_is_not(m
 
 def test_the_wrong_etas_are_the_slides_and_twice_the_students():
     """wrong_lrs: the slides' 0.5 and twice the student's η, each once, never the student's own."""
-    eta = lambda lr: Setting(**DECK, lr=lr).wrong_lrs()  # noqa: E731
+    eta = lambda lr: Setting(**DECK_SETTING, lr=lr).wrong_lrs()  # noqa: E731
     assert eta(0.1) == (0.5, 0.2) and eta(0.3) == (0.5, 0.6) and eta(0.8) == (0.5, 1.6)
     assert eta(0.25) == (0.5,) and eta(0.5) == (1.0,)
 

@@ -12,11 +12,9 @@ from pathlib import Path
 from torch_bp.explain import marking
 from torch_bp.explain.exercise import Setting
 
-from learner import NAMES
+from learner import DECK_SETTING, NAMES
 
-DECK = dict(w1=0.15, w2=0.20, w3=0.25, w4=0.30, w5=0.40, w6=0.45, w7=0.50, w8=0.55, b1=0.35, b2=0.60,
-            i1=0.05, i2=0.10, target_o1=0.01, target_o2=0.99)
-SLIDES = Setting(**DECK, lr=0.25)
+SLIDES = Setting(**DECK_SETTING, lr=0.25)
 DOCS = (Path(__file__).parents[2] / "docs" / "worksheets.md").read_text(encoding="utf-8")
 # docs/worksheets.md, section 2: the diagnosis column where nothing was marked, and marks.json's keys.
 NOT_MARKED = ("not handed in", "no answers", "malformed")
@@ -73,7 +71,7 @@ def test_a_value_written_to_30_digits_is_judged_at_all_30():
     """The most digits a file may hold (30, check.read_values): ∂E_total/∂out_o1 = −(target_o1 −
     out_o1) on their out_o1 = 0.600 (true 0.7514), written as that float's exact value to 30
     decimals, follows from it; with its last digit changed by 5 it does not (rounded or cut off)."""
-    x = -(DECK["target_o1"] - 0.6)
+    x = -(DECK_SETTING["target_o1"] - 0.6)
     text = f"{x:.30f}"
     off = text[:-1] + str((int(text[-1]) + 5) % 10)
     assert len(text) == 32 and len(off) == 32

@@ -15,15 +15,14 @@ from torch_bp.explain.check import quantities
 from torch_bp.explain.check_working import NONE, Step
 from torch_bp.explain.telling import WEIGHTS, Variant, first_wrong, off_at, unit, variants, why_not_told_apart
 
-from learner import FORMULA_MISTAKES, NAMES, learner
+from learner import DECK_SETTING, FORMULA_MISTAKES, NAMES, learner
 from tolerances import EXACT_ISH
 
 Q = quantities()  # the sheet's order
 # Every w+ = 1000 with ∂E/∂w = 1000 and η = 0.5: another η keeps seven w+ within a unit only
 # within ±0.001 of 0.5, which moves the eighth by 1 unit (< SLIP_REACH): condition 3 holds.
 SHEET_SETTING = {"x": 1000.0, "η": 0.5, **{w: 1500.0 for w in WEIGHTS}}
-DECK = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55,
-        "b1": 0.35, "b2": 0.60, "i1": 0.05, "i2": 0.10, "target_o1": 0.01, "target_o2": 0.99, "η": 0.5}
+DECK = {**DECK_SETTING, "η": 0.5}
 
 
 def sheet(mistake=NONE, changed=(), steps=(), label=None) -> Variant:
