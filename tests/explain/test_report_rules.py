@@ -15,11 +15,10 @@ import pytest
 from torch_bp.core.deck import DECK_PRINTED
 from torch_bp.explain import report, report_render
 
-from learner import learner
+from learner import DECK_SETTING, learner
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55,
-        "b1": 0.35, "b2": 0.60, "i1": 0.05, "i2": 0.10, "target_o1": 0.01, "target_o2": 0.99, "lr": 0.5}
+SEED = {**DECK_SETTING, "lr": 0.5}
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,11 @@ import pytest
 import torch
 
 from torch_bp import DECK_INPUTS, DECK_TARGETS, BackpropNet
+from torch_bp.core.data import XOR_INPUTS, XOR_TARGETS
 from torch_bp.training import sweep as sweep_module
 from torch_bp.training.sweep import Progress, StackedLayer, StackedNets, sweep
 
 F64 = torch.float64
-XOR_INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=F64)
-XOR_TARGETS = torch.tensor([[0.0], [1.0], [1.0], [0.0]], dtype=F64)
 
 
 def lrs(*values: float) -> torch.Tensor:
